@@ -1,0 +1,1 @@
+"""Catalog ingestion: one reader per source format, entity resolution, precedence merge, the job."""

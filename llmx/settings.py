@@ -1,0 +1,64 @@
+"""The one settings object. Every package reads configuration from here, never from os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from `LLMX_*` environment variables or a `.env` file in the working directory."""
+
+    model_config = SettingsConfigDict(env_prefix="LLMX_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("var"), description="Where graph files, indexes, adapters, logs and quarantine files live."
+    )
+
+    graph_uri: str | None = Field(
+        None,
+        description="Bolt URI of an external Neo4j 5 server. Unset: the project runs its embedded ArcadeDB.",
+    )
+    graph_user: str = Field("neo4j", description="User for an external graph server.")
+    graph_password: SecretStr | None = Field(None, description="Password for an external graph server.")
+    graph_database: str | None = Field(
+        None, description="Database name; default 'neo4j' on an external server, 'llmx' embedded."
+    )
+
+    embedded_bolt_port: int = Field(7689, description="Bolt port of the embedded ArcadeDB server.")
+    embedded_http_port: int = Field(2489, description="HTTP port of the embedded ArcadeDB server.")
+    embedded_start_timeout_s: float = Field(90.0, description="How long to wait for the embedded server.")
+    embedded_heap: str = Field("2g", description="JVM heap of the embedded server.")
+    min_free_disk_mb: int = Field(200, description="Refuse to start the embedded server below this.")
+
+    write_batch_size: int = Field(1000, ge=1, le=10_000, description="Rows per UNWIND write batch.")
+
+    @property
+    def embedded(self) -> bool:
+        return not self.graph_uri
+
+    @property
+    def database(self) -> str:
+        if self.graph_database:
+            return self.graph_database
+        return "llmx" if self.embedded else "neo4j"
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.data_dir / "graph"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
