@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh clone: `make demo` (ingest + report) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= $(wildcard ../shared/data)
+
+.PHONY: install demo test lint bench stop clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	# requirements.lock pins every transitive package (torch 2.13.0 CPU included) as constraints.
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/llmx demo $(if $(DATA),--data $(DATA))
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/ingest_catalog.py $(if $(DATA),--data $(DATA))
+
+stop:
+	-$(BIN)/llmx graph stop
+
+clean: stop
+	rm -rf $(VENV) var
