@@ -26,7 +26,7 @@ from kg.store import GraphStore
 from . import orgs
 from .merge import MergedModel, merge
 from .readers.base import Reader
-from .records import ModelRecord, Quarantined
+from .records import ModelRecord, OrganizationInfo, Quarantined
 from .resolve import ModelCluster, ModelResolver, normalize
 
 
@@ -82,6 +82,7 @@ class CatalogIngestJob:
         started = time.perf_counter()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         records, quarantined, per_source, skipped = self._read()
+        known_orgs = _known_organizations(self.readers)
 
         anchors = self.store.read(queries.MODEL_ANCHORS)
         stored_hash = {a["id"]: a["content_hash"] for a in anchors}
@@ -94,7 +95,7 @@ class CatalogIngestJob:
 
         lookup = _alias_lookup(clusters, anchors)
         rows = _build_rows(changed, hashes, lookup)
-        self._write_reference_nodes(merged, now)
+        self._write_reference_nodes(merged, known_orgs, now)
         self._write_models(rows, now)
         self._write_quarantine(quarantined, now)
 
@@ -132,12 +133,14 @@ class CatalogIngestJob:
             skipped += reader.skipped
         return records, quarantined, dict(per_source), skipped
 
-    def _write_reference_nodes(self, merged: Sequence[MergedModel], now: str) -> None:
+    def _write_reference_nodes(
+        self, merged: Sequence[MergedModel], known_orgs: dict[str, OrganizationInfo], now: str
+    ) -> None:
         org_rows, license_rows, benchmark_rows, provider_rows = {}, {}, {}, {}
         for m in merged:
             for r in m.records:
                 if r.organization:
-                    org_rows[r.organization] = _org_row(r.organization)
+                    org_rows[r.organization] = _org_row(r.organization, known_orgs)
                 if r.license:
                     license_rows[r.license] = {
                         "id": r.license,
@@ -267,8 +270,22 @@ def _base_id(m: MergedModel, lookup: dict[str, str]) -> str | None:
     return base if base != m.id else None
 
 
-def _org_row(org_id: str) -> dict[str, Any]:
-    info = orgs.get(org_id)
+def _known_organizations(readers: Sequence[Reader]) -> dict[str, OrganizationInfo]:
+    """The curated registry, with gaps (country, website...) filled from the sources' own org records."""
+    known = orgs.organizations()
+    for reader in readers:
+        for org_id, info in reader.organizations.items():
+            if org_id not in known:
+                known[org_id] = info
+                continue
+            current = known[org_id].model_dump()
+            gaps = {k: v for k, v in info.model_dump().items() if current.get(k) in (None, []) and v}
+            known[org_id] = OrganizationInfo(**(current | gaps))
+    return known
+
+
+def _org_row(org_id: str, known: dict[str, OrganizationInfo]) -> dict[str, Any]:
+    info = known.get(org_id)
     props = {"name": info.name, "country": info.country, "kind": info.kind, "website": info.website,
              "aliases": info.aliases} if info else {"name": org_id}  # fmt: skip
     return {"id": org_id, "props": props}
@@ -326,7 +343,7 @@ def _fact_row(model_id: str, key: str, choice: Any) -> dict[str, Any]:
 
 def _source_record_props(r: ModelRecord) -> dict[str, Any]:
     """What this source said, flat, so conflicting values stay queryable."""
-    data = r.model_dump(mode="json", exclude={"scores", "offers"})
+    data = r.model_dump(exclude={"scores", "offers"})
     data["url"] = data.pop("source_url")
     data["source"] = r.source.value
     return {k: v for k, v in data.items() if v is not None and v != []}

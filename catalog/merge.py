@@ -118,10 +118,7 @@ def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str
     }
     for name in SCALAR_FIELDS + LIST_FIELDS:
         choice = choose(records, name)
-        value = choice.value if choice else None
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        props[name] = value
+        props[name] = choice.value if choice else None  # dates stay dates: the graph stores them natively
         props[f"{name}_source"] = choice.source if choice else None
     props["parameters_status"] = _parameters_status(records, props["parameters"])
     base = choose(records, "base_model")

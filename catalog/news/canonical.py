@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,8 +46,13 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_SLASHES = re.compile(r"/{2,}")
+_WORD = re.compile(r"\w+")
+_SPACES = re.compile(r"[ \t]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
 
 
+@lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """The one spelling of `url` used for ids and dedupe. Raises ValueError unless it is http(s)."""
     parts = urlsplit(url.strip())
@@ -62,7 +68,7 @@ def canonical_url(url: str) -> str:
     except ValueError as exc:
         raise ValueError(f"URL has a bad port: {url.strip()[:200]!r}") from exc
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    path = _SLASHES.sub("/", parts.path) or "/"
     if path != "/":
         path = path.rstrip("/")
     query = [
@@ -81,7 +87,7 @@ def url_key(url: str) -> str:
 def normalize_text(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form of `text` (for hashing and title matching)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.findall(r"\w+", text))
+    return " ".join(_WORD.findall(text))
 
 
 def content_hash(title: str, text: str | None) -> str:
@@ -98,8 +104,8 @@ def stable_id(*parts: str) -> str:
 def clean_whitespace(text: str) -> str:
     """Collapse runs of spaces and blank lines; titles also lose their line breaks (see callers)."""
     text = text.replace("\r\n", "\n").replace("\xa0", " ")
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r"\n\s*\n\s*(\n\s*)+", "\n\n", text)
+    text = _SPACES.sub(" ", text)
+    text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 

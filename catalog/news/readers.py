@@ -8,7 +8,7 @@ No reader ever touches the network: feeds are fetched by `catalog.news.fetch`, t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,9 @@ AI_NEWS_DIRECT = FieldMapping(
     html=True,
     categories=("categories",),
 )
-BUILTIN_MAPPINGS: dict[str, FieldMapping] = {m.name: m for m in (AINEWS_ISSUES, AINEWS_STORIES, AI_NEWS_DIRECT)}
+BUILTIN_MAPPINGS: dict[str, FieldMapping] = {
+    m.name: m for m in (AINEWS_ISSUES, AINEWS_STORIES, AI_NEWS_DIRECT)
+}
 
 
 def _get(row: dict[str, Any], path: str | None) -> Any:
@@ -120,10 +122,10 @@ def _strings(value: Any, field: str) -> list[str]:
     raise ItemError(f"{field} is {type(value).__name__}, expected a list of text")
 
 
-def _guard(source: str, key: str, raw: Any, make: Any) -> Item:
-    """Run `make()`; turn a malformed item into a `QuarantinedItem` with a one-line reason."""
+def _guard(source: str, key: str, raw: Any, make: Callable[..., ArticleRecord], *args: Any) -> Item:
+    """Run `make(*args)`; turn a malformed item into a `QuarantinedItem` with a one-line reason."""
     try:
-        return make()
+        return make(*args)
     except ItemError as exc:
         reason = str(exc)
     except ValidationError as exc:
@@ -155,7 +157,9 @@ class JsonLinesReader:
     def __init__(self, path: str | Path, mapping: FieldMapping | str, *, source: str | None = None) -> None:
         if isinstance(mapping, str):
             if mapping not in BUILTIN_MAPPINGS:
-                raise NewsSourceError(f"Unknown mapping {mapping!r}; built-in ones: {', '.join(BUILTIN_MAPPINGS)}.")
+                raise NewsSourceError(
+                    f"Unknown mapping {mapping!r}; built-in ones: {', '.join(BUILTIN_MAPPINGS)}."
+                )
             mapping = BUILTIN_MAPPINGS[mapping]
         self.path = Path(path)
         self.mapping = mapping
@@ -170,7 +174,9 @@ class JsonLinesReader:
 
     def _record(self, row: dict[str, Any], source: str, key: str | None) -> ArticleRecord:
         m = self.mapping
-        source_name = _text(_get(row, m.source_name_field), m.source_name_field or "source_name") or m.source_name
+        source_name = (
+            _text(_get(row, m.source_name_field), m.source_name_field or "source_name") or m.source_name
+        )
         categories = [c for path in m.categories for c in _strings(_get(row, path), path)]
         return build_article(
             source=source,
@@ -211,17 +217,21 @@ class JsonLinesReader:
                             f"{self.path} is not a JSON Lines file: line {number} is not JSON ({exc})."
                         ) from None
                     reason = f"line {number} is not JSON: {exc}"
-                    yield QuarantinedItem(source=fallback_source, key=f"line {number}", reason=reason, raw=line[:2000])
+                    yield QuarantinedItem(
+                        source=fallback_source, key=f"line {number}", reason=reason, raw=line[:2000]
+                    )
                     continue
                 seen_object = True
                 if not isinstance(row, dict):
                     reason = f"line {number} is a JSON {type(row).__name__}, expected an object"
-                    yield QuarantinedItem(source=fallback_source, key=f"line {number}", reason=reason, raw=row)
+                    yield QuarantinedItem(
+                        source=fallback_source, key=f"line {number}", reason=reason, raw=row
+                    )
                     continue
                 raw_key = _get(row, self.mapping.id)
                 key = str(raw_key) if isinstance(raw_key, str | int) and str(raw_key).strip() else None
                 source = self._source(row)
-                yield _guard(source, key or f"line {number}", row, lambda: self._record(row, source, key))
+                yield _guard(source, key or f"line {number}", row, self._record, row, source, key)
 
 
 class JsonFeedReader:
@@ -233,7 +243,9 @@ class JsonFeedReader:
             feed = json.loads(content)
         except (UnicodeDecodeError, ValueError) as exc:
             raise NewsSourceError(f"{self.label} is not a JSON Feed: it is not JSON ({exc}).") from None
-        if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith(
+            "https://jsonfeed.org/version/"
+        ):
             raise NewsSourceError(f"{self.label} is not a JSON Feed: no jsonfeed.org 'version'.")
         if not isinstance(feed.get("items"), list):
             raise NewsSourceError(f"{self.label} is not a JSON Feed: 'items' is missing or not a list.")
@@ -265,7 +277,7 @@ class JsonFeedReader:
                 continue
             raw_key = item.get("id")
             key = str(raw_key) if isinstance(raw_key, str | int) and str(raw_key).strip() else None
-            yield _guard(self.source, key or f"item {number}", item, lambda: self._record(item, key))
+            yield _guard(self.source, key or f"item {number}", item, self._record, item, key)
 
 
 class FeedReader:
@@ -285,8 +297,9 @@ class FeedReader:
         self.source = source or _source_from(self.title, channel.get("link"), self.label)
 
     def _record(self, entry: Any, key: str | None) -> ArticleRecord:
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        raw_date = entry.get("published") or entry.get("updated")
+        # plain dict lookups: FeedParserDict maps a missing 'updated' to 'published' (with a warning)
+        stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
         if raw_date and not stamp:
             raise ItemError(f"unparseable date {str(raw_date)[:60]!r}")
         published = datetime(*stamp[:6], tzinfo=UTC) if stamp else None  # feedparser gives UTC
@@ -312,7 +325,7 @@ class FeedReader:
         for number, entry in enumerate(self.parsed.entries, start=1):
             key = entry.get("id") or entry.get("link") or None
             raw = {k: v for k, v in entry.items() if isinstance(v, str | int | float | bool | None)}
-            yield _guard(self.source, key or f"entry {number}", raw, lambda: self._record(entry, key))
+            yield _guard(self.source, key or f"entry {number}", raw, self._record, entry, key)
 
 
 def _source_from(title: Any, link: Any, label: str) -> str:
@@ -336,6 +349,11 @@ def detect_format(path: str | Path) -> str:
         raise NewsSourceError(f"News file {path} does not exist.") from None
     except OSError as exc:
         raise NewsSourceError(f"News file {path} cannot be read: {exc.strerror or exc}.") from None
+    return sniff_format(head, str(path))
+
+
+def sniff_format(head: bytes, label: str = "<bytes>") -> str:
+    """The format of content from its first bytes (see `detect_format`); `label` names it in errors."""
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
         lowered = text[:4000].lower()
@@ -343,9 +361,9 @@ def detect_format(path: str | Path) -> str:
             return RSS
         if "<feed" in lowered:
             return ATOM
-        raise NewsSourceError(f"{path} is XML but neither RSS nor Atom (no <rss>, <rdf:RDF> or <feed>).")
+        raise NewsSourceError(f"{label} is XML but neither RSS nor Atom (no <rss>, <rdf:RDF> or <feed>).")
     if not text.startswith("{"):
-        raise NewsSourceError(f"{path} is neither a feed (XML, JSON Feed) nor JSON Lines.")
+        raise NewsSourceError(f"{label} is neither a feed (XML, JSON Feed) nor JSON Lines.")
     rows: list[dict[str, Any]] = []
     for line in text.splitlines()[:20]:
         try:
@@ -359,13 +377,13 @@ def detect_format(path: str | Path) -> str:
     if not rows:
         if "jsonfeed.org/version/" in text[:4000]:
             return JSON_FEED
-        raise NewsSourceError(f"{path} is not JSON Lines: none of its first lines is a JSON object.")
+        raise NewsSourceError(f"{label} is not JSON Lines: none of its first lines is a JSON object.")
     for row in rows:
         for mapping in BUILTIN_MAPPINGS.values():
             if set(mapping.signature) <= row.keys():
                 return mapping.name
     raise NewsSourceError(
-        f"{path} is JSON Lines but matches none of the built-in layouts ({', '.join(BUILTIN_MAPPINGS)}); "
+        f"{label} is JSON Lines but matches none of the built-in layouts ({', '.join(BUILTIN_MAPPINGS)}); "
         "pass an explicit FieldMapping for it."
     )
 
@@ -387,4 +405,16 @@ def read_news(
         return iter(JsonFeedReader(Path(path), source=source))
     if fmt in BUILTIN_MAPPINGS:
         return iter(JsonLinesReader(path, fmt, source=source))
-    raise NewsSourceError(f"Unknown news format {fmt!r} for {path}; known: rss, atom, jsonfeed, {', '.join(BUILTIN_MAPPINGS)}.")
+    raise NewsSourceError(
+        f"Unknown news format {fmt!r} for {path}; known: rss, atom, jsonfeed, {', '.join(BUILTIN_MAPPINGS)}."
+    )
+
+
+def read_feed_content(content: bytes, *, source: str, fmt: str | None = None) -> Iterator[Item]:
+    """Read a fetched feed body (RSS, Atom or JSON Feed); the format is sniffed unless given."""
+    fmt = fmt or sniff_format(content[:65536], f"feed {source}")
+    if fmt in (RSS, ATOM):
+        return iter(FeedReader(content, source=source))
+    if fmt == JSON_FEED:
+        return iter(JsonFeedReader(content, source=source))
+    raise NewsSourceError(f"Feed {source} gave {fmt!r} content; only RSS, Atom and JSON Feed are fetched.")

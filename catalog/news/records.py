@@ -29,7 +29,9 @@ class ArticleRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, description="Stable: from the canonical URL, else the source key, else title+date.")
+    id: str = Field(
+        min_length=1, description="Stable: from the canonical URL, else the source key, else title+date."
+    )
     title: str = Field(min_length=1)
     url: str | None = Field(None, description="Canonical http(s) URL.")
     permalink: bool = Field(

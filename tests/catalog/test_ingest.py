@@ -1,0 +1,201 @@
+"""Catalog ingestion end to end: real sources, real embedded graph over Bolt, real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.job import CatalogIngestJob, IngestSummary
+from catalog.sources import readers_for
+from kg import queries
+from kg.stats import graph_stats
+from kg.store import GraphStore
+from llmx.settings import Settings
+
+ALL_SOURCES = "all sources"
+
+
+def ingest(store: GraphStore, data: Path, installed: bool = True) -> IngestSummary:
+    return CatalogIngestJob(store, readers_for([], installed=installed, data_dir=data)).run()
+
+
+def snapshot(store: GraphStore) -> dict[str, Any]:
+    """Everything that defines the graph, without ingestion timestamps."""
+    models = store.read(
+        "MATCH (m:Model) RETURN m.id AS id, m.content_hash AS h, m.name AS name, m.aliases AS aliases ORDER BY id"
+    )
+    return {
+        "nodes": {r["label"]: r["count"] for r in store.read(queries.NODE_COUNTS)},
+        "rels": {r["type"]: r["count"] for r in store.read(queries.RELATIONSHIP_COUNTS)},
+        "models": models,
+    }
+
+
+def cli(settings: Settings, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "LLMX_DATA_DIR": str(settings.data_dir),
+        "LLMX_EMBEDDED_BOLT_PORT": str(settings.embedded_bolt_port),
+        "LLMX_EMBEDDED_HTTP_PORT": str(settings.embedded_http_port),
+    }
+    env.pop("LLMX_GRAPH_URI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "llmx", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def full_graph(session_store: GraphStore, shared_data: Path) -> dict[str, Any]:
+    """One full ingestion of every catalog source, shared by the read-only checks below."""
+    session_store.write(queries.DELETE_ALL)
+    first = ingest(session_store, shared_data)
+    return {"summary": first, "snapshot": snapshot(session_store)}
+
+
+def test_full_ingest_meets_catalog_acceptance(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+    summary: IngestSummary = full_graph["summary"]
+    assert set(summary.sources) == {"models-dev", "llm-stats", "epoch", "litellm"}
+    stats = graph_stats(session_store)
+    assert stats.models_complete >= 150, stats.model_field_coverage
+    assert stats.models_with_parameters_or_undisclosed >= 150
+    assert stats.relationships.get("SCORED", 0) > 1000
+    assert stats.relationships.get("FINE_TUNED_FROM", 0) + stats.relationships.get("BASED_ON", 0) > 10
+    assert stats.nodes["Model"] > 1000
+
+
+def test_rerun_changes_nothing(full_graph: dict[str, Any], session_store: GraphStore, shared_data: Path) -> None:
+    again = ingest(session_store, shared_data)
+    assert (again.created, again.updated) == (0, 0)
+    assert again.unchanged == full_graph["summary"].models
+    assert snapshot(session_store) == full_graph["snapshot"]
+
+
+def test_same_model_from_many_sources_is_one_node(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+    rows = session_store.read(
+        "MATCH (m:Model)-[:DESCRIBED_BY]->(r:SourceRecord) WHERE m.name = 'GPT-4o' "
+        "RETURN m.id AS id, collect(DISTINCT r.source) AS sources, m.aliases AS aliases"
+    )
+    assert len(rows) == 1, rows
+    assert {"models-dev", "llm-stats", "litellm"} <= set(rows[0]["sources"])
+    assert any("2024-08-06" in a for a in rows[0]["aliases"])
+    sizes = session_store.read(
+        "MATCH (m:Model) WHERE m.name IN ['Llama 3.1 8B Instruct', 'Llama 3.1 70B Instruct'] RETURN m.id AS id"
+    )
+    assert len({r["id"] for r in sizes}) == 2
+
+
+def test_every_fact_carries_provenance(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+    missing = session_store.read(
+        "MATCH (m:Model) WHERE m.sources IS NULL OR size(m.sources) = 0 OR m.ingested_at IS NULL "
+        "OR NOT EXISTS { (m)-[:DESCRIBED_BY]->(:SourceRecord) } RETURN count(m) AS n"
+    )
+    assert missing == [{"n": 0}]
+    for rel in ("DEVELOPED_BY", "HAS_LICENSE", "SUPPORTS_INPUT", "SUPPORTS_OUTPUT", "FINE_TUNED_FROM", "BASED_ON"):
+        bad = session_store.read(
+            f"MATCH ()-[e:{rel}]->() WHERE e.sources IS NULL OR size(e.sources) = 0 OR e.ingested_at IS NULL "
+            "RETURN count(e) AS n"
+        )
+        assert bad == [{"n": 0}], rel
+    for rel in ("SCORED", "SERVES"):
+        bad = session_store.read(
+            f"MATCH ()-[e:{rel}]->() WHERE e.source IS NULL OR e.ingested_at IS NULL RETURN count(e) AS n"
+        )
+        assert bad == [{"n": 0}], rel
+    records = session_store.read(
+        "MATCH (r:SourceRecord) WHERE r.source IS NULL OR r.ingested_at IS NULL RETURN count(r) AS n"
+    )
+    assert records == [{"n": 0}]
+    # each field that has a value names the source it came from
+    unsourced = session_store.read(
+        "MATCH (m:Model) WHERE (m.release_date IS NOT NULL AND m.release_date_source IS NULL) "
+        "OR (m.context_length IS NOT NULL AND m.context_length_source IS NULL) RETURN count(m) AS n"
+    )
+    assert unsourced == [{"n": 0}]
+
+
+def test_conflicting_values_are_kept_and_queryable(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+    conflicts = session_store.read(
+        "MATCH (m:Model)-[:DESCRIBED_BY]->(r:SourceRecord) "
+        "WHERE r.context_length IS NOT NULL AND m.context_length IS NOT NULL AND r.context_length <> m.context_length "
+        "RETURN m.id AS id, m.context_length AS chosen, m.context_length_source AS by, r.context_length AS lost, "
+        "r.source AS source LIMIT 5"
+    )
+    assert conflicts, "real sources disagree on context lengths; the losing values must stay queryable"
+    for row in conflicts:
+        assert row["chosen"] != row["lost"] and row["by"]
+
+
+def test_kill_and_resume_ends_in_the_clean_graph(
+    full_graph: dict[str, Any], session_store: GraphStore, graph_settings: Settings, shared_data: Path
+) -> None:
+    session_store.write(queries.DELETE_ALL)
+    env_args = ("ingest", "catalog", "--data", str(shared_data))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llmx", *env_args],
+        env=os.environ
+        | {
+            "LLMX_DATA_DIR": str(graph_settings.data_dir),
+            "LLMX_EMBEDDED_BOLT_PORT": str(graph_settings.embedded_bolt_port),
+            "LLMX_EMBEDDED_HTTP_PORT": str(graph_settings.embedded_http_port),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    total = full_graph["snapshot"]["nodes"]["Model"]
+    deadline = time.monotonic() + 300
+    done = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        done = session_store.read("MATCH (m:Model) WHERE m.content_hash IS NOT NULL RETURN count(m) AS n")[0]["n"]
+        if done >= total // 3:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < done < total, f"the kill should land half-way ({done} of {total} models complete)"
+    resumed = ingest(session_store, shared_data)
+    assert resumed.unchanged >= done
+    assert snapshot(session_store) == full_graph["snapshot"]
+
+
+def test_malformed_rows_are_quarantined_and_the_job_finishes(
+    store: GraphStore, graph_settings: Settings, tmp_path: Path
+) -> None:
+    good = {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": 128000, "max_output_tokens": 4096}
+    data = {
+        "gpt-good-1": good,
+        "gpt-negative": good | {"max_input_tokens": -5},
+        "gpt-wrong-type": good | {"max_input_tokens": "lots"},
+        "": good,
+        "gpt-good-2": good | {"max_input_tokens": 64000},
+    }
+    path = tmp_path / "litellm.json"
+    path.write_text(json.dumps(data))
+    result = cli(graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["records_read"] == 2
+    assert summary["quarantined"] == 3
+    rows = store.read("MATCH (q:QuarantinedRow) RETURN q.source_key AS key, q.reason AS reason ORDER BY key")
+    assert len(rows) == 3 and all(r["reason"] for r in rows)
+    again = cli(graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json")
+    assert json.loads(again.stdout)["quarantined"] == 3
+    assert store.read("MATCH (q:QuarantinedRow) RETURN count(q) AS n") == [{"n": 3}]
+
+
+def test_unreadable_source_is_a_clear_error(graph_settings: Settings, tmp_path: Path) -> None:
+    garbage = tmp_path / "broken.json"
+    garbage.write_bytes(b"\x00\x01 not json")
+    result = cli(graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={garbage}")
+    assert result.returncode != 0
+    assert "broken.json" in result.stderr
+    missing = cli(graph_settings, "ingest", "catalog", "--source", "epoch=/nonexistent/file.csv")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    unknown = cli(graph_settings, "ingest", "catalog", "--source", "wiki=/tmp")
+    assert unknown.returncode == 2 and "Unknown source" in unknown.stderr
