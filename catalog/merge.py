@@ -110,10 +110,10 @@ class MergedModel:
 
 def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str]) -> MergedModel:
     """Merge the best-first `records` of one resolved model."""
-    best = records[0]
+    name = _display_name(records)
     props: dict[str, Any] = {
-        "name": best.name,
-        "aliases": sorted(set(aliases) - {best.name}),
+        "name": name,
+        "aliases": sorted(set(aliases) - {name}),
         "sources": sorted({r.source.value for r in records}),
     }
     for name in SCALAR_FIELDS + LIST_FIELDS:
@@ -136,6 +136,12 @@ def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str
         outputs=choose(records, "output_modalities"),
         records=list(records),
     )
+
+
+def _display_name(records: Sequence[ModelRecord]) -> str:
+    """The best record's name, skipping litellm, whose 'names' are routing keys like 'azure/gpt-4o'."""
+    named = [r for r in records if r.source is not SourceName.LITELLM] or list(records)
+    return named[0].name
 
 
 def _parameters_status(records: Sequence[ModelRecord], parameters: int | None) -> str:

@@ -64,8 +64,8 @@ def _registry() -> _Registry:
     models_dev: dict[str, str] = {}
     litellm: dict[str, str] = {}
     for entry in entries:
-        info = OrganizationInfo(**{k: entry.get(k) for k in ("id", "name", "country", "kind", "website")})
-        info.aliases = list(entry.get("aliases") or [])
+        fields = ("id", "name", "country", "kind", "website", "aliases")
+        info = OrganizationInfo.model_validate({k: entry[k] for k in fields if entry.get(k) is not None})
         if info.id != slugify(info.id) or info.id in orgs:
             raise ValueError(f"{ORGS_FILE}: organisation id {info.id!r} is not a unique lower-case slug")
         orgs[info.id] = info

@@ -50,6 +50,11 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    try:  # reap it if it is our own child, or a finished server would linger as a zombie
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

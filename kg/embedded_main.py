@@ -38,7 +38,8 @@ def main() -> int:
             "http_port": args.http_port,
             "host": "localhost",
         },
-        jvm_kwargs={"heap_size": args.heap},
+        # -Xrs: the JVM leaves SIGTERM/SIGINT to Python, whose handler below stops the server cleanly.
+        jvm_kwargs={"heap_size": args.heap, "jvm_args": "-Xrs"},
     )
     server.start()
     server.create_database(args.database)
@@ -56,7 +57,9 @@ def main() -> int:
     finally:
         args.state_file.unlink(missing_ok=True)
         server.stop()
-    return 0
+    # The server has closed its databases; leftover JVM threads would keep the process alive for
+    # tens of seconds, so end it now.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ class Label(StrEnum):
     PROVIDER = "Provider"
     SOURCE_RECORD = "SourceRecord"
     QUARANTINED = "QuarantinedRow"
+    ARTICLE = "Article"
+    SOURCE = "Source"
+    TOPIC = "Topic"
+    CHUNK = "Chunk"
 
 
 class Rel(StrEnum):
@@ -31,6 +35,11 @@ class Rel(StrEnum):
     SCORED = "SCORED"
     SERVES = "SERVES"
     DESCRIBED_BY = "DESCRIBED_BY"
+    PUBLISHED_BY = "PUBLISHED_BY"
+    MENTIONS = "MENTIONS"
+    ABOUT = "ABOUT"
+    NEAR_DUPLICATE_OF = "NEAR_DUPLICATE_OF"
+    HAS_CHUNK = "HAS_CHUNK"
 
 
 class Backend(StrEnum):
@@ -68,6 +77,10 @@ INDEXES: tuple[RangeIndex, ...] = (
     RangeIndex(Label.ORGANIZATION, "name"),
     RangeIndex(Label.SOURCE_RECORD, "source"),
     RangeIndex(Label.QUARANTINED, "source"),
+    RangeIndex(Label.ARTICLE, "published"),
+    RangeIndex(Label.ARTICLE, "url"),
+    RangeIndex(Label.ARTICLE, "content_hash"),
+    RangeIndex(Label.CHUNK, "doc_id"),
 )
 
 # Fields of a Model that operators check for coverage (`llmx graph stats`).

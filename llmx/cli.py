@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from catalog.job import CatalogIngestJob, IngestSummary
@@ -19,8 +15,9 @@ from catalog.sources import readers_for
 from kg.embedded import EmbeddedServer
 from kg.errors import GraphError
 from kg.stats import GraphStats, graph_stats
-from kg.store import GraphStore
 
+from .console import fail, open_store, out, progress_bar
+from .news_cli import index_app, ingest_news
 from .settings import Settings, get_settings
 
 app = typer.Typer(help="LLMXplorer: a knowledge graph of the LLM landscape.", no_args_is_help=True)
@@ -28,31 +25,8 @@ ingest_app = typer.Typer(help="Ingestion jobs.", no_args_is_help=True)
 graph_app = typer.Typer(help="Operate the graph: server, stats, read-only queries.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(graph_app, name="graph")
-
-err = Console(stderr=True)
-out = Console()
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
-
-
-@contextmanager
-def open_store(settings: Settings) -> Iterator[GraphStore]:
-    try:
-        with GraphStore.connect(settings) as store:
-            yield store
-    except GraphError as exc:
-        raise fail(str(exc)) from exc
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
-    )  # fmt: skip
-
+app.add_typer(index_app, name="index")
+ingest_app.command("news")(ingest_news)
 
 def run_catalog_ingest(settings: Settings, specs: list[str], installed: bool, data: Path | None) -> IngestSummary:
     try:

@@ -36,6 +36,18 @@ class Settings(BaseSettings):
 
     write_batch_size: int = Field(1000, ge=1, le=10_000, description="Rows per UNWIND write batch.")
 
+    embedding_model: Path | None = Field(
+        None, description="Local sentence-transformers model directory; default: the packaged all-MiniLM-L6-v2."
+    )
+    embedding_device: str | None = Field(None, description="cpu or cuda; default: cuda when available.")
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    chunk_size: int = Field(800, ge=100, description="Characters per article chunk.")
+    chunk_overlap: int = Field(150, ge=0, description="Characters shared by neighbouring chunks.")
+    index_use_gpu: bool | None = Field(None, description="FAISS on the GPU; default: when CUDA is present.")
+    news_default_classification: str = Field(
+        "public", description="Access label of articles whose feed does not set one."
+    )
+
     @property
     def embedded(self) -> bool:
         return not self.graph_uri
@@ -55,8 +67,12 @@ class Settings(BaseSettings):
         return self.data_dir / "logs"
 
     @property
-    def quarantine_dir(self) -> Path:
-        return self.data_dir / "quarantine"
+    def index_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def feed_state_dir(self) -> Path:
+        return self.data_dir / "feeds"
 
 
 @lru_cache

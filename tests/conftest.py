@@ -12,6 +12,7 @@ from kg import queries
 from kg.embedded import EmbeddedServer
 from kg.store import GraphStore
 from llmx.settings import Settings
+from rag.embedder import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -63,3 +64,11 @@ def store(session_store: GraphStore) -> Iterator[GraphStore]:
     """The shared store, emptied before each test that asks for it."""
     session_store.write(queries.DELETE_ALL)
     yield session_store
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real MiniLM, loaded once for every test that embeds."""
+    model = SentenceTransformerEmbedder(device="cpu")
+    model.embed(["warm up"])
+    return model

@@ -1,6 +1,6 @@
 """The feed list for scheduled news runs (`feeds.yaml`), validated into typed models.
 
-A feed is either fetched (`url`) or read from disk (`path`, relative to the project root). A typo
+A feed is either fetched (`url`) or read from disk (`path`, relative to the feeds file). A typo
 in the file fails the whole load with one line per problem, before any feed is touched.
 """
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from catalog.news.readers import BUILTIN_MAPPINGS, FieldMapping, Item, detect_format, read_news
 
-Classification = Literal["public", "internal", "confidential", "restricted"]
+Classification = Literal["public", "internal", "confidential"]
 FeedFormat = Literal["rss", "atom", "jsonfeed", "ainews_issues", "ainews_stories", "ai_news_direct"]
 
 
@@ -63,7 +63,7 @@ class FeedConfig(BaseModel):
         return self
 
     def local_path(self, root: str | Path) -> Path | None:
-        """The file to read, with a relative `path` resolved against the project root."""
+        """The file to read, with a relative `path` resolved against `root` (the feeds file's folder)."""
         if self.path is None:
             return None
         return self.path if self.path.is_absolute() else (Path(root) / self.path).resolve()

@@ -4,8 +4,8 @@ Exact: same canonical URL (item pages only), same source key within a source, or
 Near: the same story under another URL, usually from another feed: titles within `window_days`
 that agree (rapidfuzz token_sort_ratio, with the same numbers: versions matter) and, when both
 have a body, bodies that agree too, so different stories that share a title ("not much happened
-today") stay apart. Candidates come from
-an index keyed by (day, title token), so a record is only compared with a handful of others.
+today") stay apart. Candidates come from an index keyed by (day, title token), so a record is only
+compared with a handful of others, never with all.
 """
 
 from __future__ import annotations
@@ -22,41 +22,11 @@ from rapidfuzz import fuzz
 from catalog.news.canonical import normalize_text, url_key
 from catalog.news.records import ArticleRecord
 
-STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "in",
-        "is",
-        "it",
-        "its",
-        "new",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "this",
-        "to",
-        "vs",
-        "what",
-        "why",
-        "with",
-        "you",
-        "your",
-    }
+_STOPWORD_TEXT = (
+    "a an and are as at be by for from has have how in is it its new of on or our the this to vs what why"
 )
+_STOPWORD_TEXT += " with you your"
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 class Verdict(StrEnum):
@@ -95,8 +65,27 @@ class _Entry:
     root: str
     title: str  # normalised
     tokens: frozenset[str]
-    words: frozenset[str]  # body words
-    shingles: frozenset[int]  # body 3-word shingles (empty for short bodies)
+    numbers: frozenset[str]  # title tokens with digits: versions must agree
+    day: int | None
+    body: str | None
+    _features: tuple[frozenset[str], frozenset[int]] | None = None
+
+    @classmethod
+    def of(cls, article_id: str, title: str, published: datetime | date | None, body: str | None) -> _Entry:
+        norm = normalize_text(title)
+        tokens = _title_tokens(norm)
+        numbers = frozenset(t for t in tokens if any(c.isdigit() for c in t))
+        return cls(article_id, article_id, norm, tokens, numbers, _day(published), body)
+
+    def features(self) -> tuple[frozenset[str], frozenset[int]]:
+        """Body words and 3-word shingles, computed only when a title match needs them."""
+        if self._features is None:
+            words = normalize_text(self.body[:3000]).split() if self.body else []
+            shingles = (
+                [hash(tuple(words[i : i + 3])) for i in range(len(words) - 2)] if len(words) >= 20 else []
+            )
+            self._features = frozenset(words), frozenset(shingles)
+        return self._features
 
 
 def _day(value: datetime | date | None) -> int | None:
@@ -109,18 +98,6 @@ def _title_tokens(title: str) -> frozenset[str]:
     tokens = title.split()
     useful = [t for t in tokens if t not in STOPWORDS and len(t) > 1]
     return frozenset(useful or tokens)
-
-
-def _numbers(tokens: frozenset[str]) -> frozenset[str]:
-    return frozenset(t for t in tokens if any(c.isdigit() for c in t))
-
-
-def _body_features(body: str | None) -> tuple[frozenset[str], frozenset[int]]:
-    words = normalize_text(body[:3000]).split() if body else []
-    shingles = (
-        frozenset(hash(tuple(words[i : i + 3])) for i in range(len(words) - 2)) if len(words) >= 20 else ()
-    )
-    return frozenset(words), frozenset(shingles)
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:  # type: ignore[type-arg]
@@ -152,47 +129,35 @@ class Deduplicator:
         self._by_hash: dict[str, str] = {}
         self._entries: list[_Entry] = []
         self._index: dict[tuple[int | None, str], list[int]] = {}
-        self._roots: dict[str, str] = {}
 
     def add_seen(self, items: Iterable[SeenArticle | tuple]) -> int:  # type: ignore[type-arg]
         """Register articles stored by earlier runs so a re-run recognises them; returns how many."""
         count = 0
         for item in items:
             seen = item if isinstance(item, SeenArticle) else SeenArticle(*item)
-            self._remember(seen.id, seen.id, seen.url, True, seen.content_hash, seen.source, seen.source_key)
-            self._index_entry(seen.id, seen.id, seen.title, seen.published, seen.body)
+            self._remember(seen.id, seen.url, True, seen.content_hash, seen.source, seen.source_key)
+            self._index_entry(_Entry.of(seen.id, seen.title, seen.published, seen.body))
             count += 1
         return count
 
     def check(self, record: ArticleRecord) -> DedupeResult:
         """The verdict for `record`, which is remembered unless it is an exact duplicate."""
         result = self._exact(record)
+        entry = None
         if result is None:
-            result = self._near(record)
+            entry = _Entry.of(record.id, record.title, record.published, record.summary or record.text)
+            result = self._near(entry)
         self.stats[result.verdict] += 1
-        if result.verdict is Verdict.DUPLICATE:
+        if entry is None:  # an exact duplicate: its URL, key and hash now point at the stored copy
             assert result.duplicate_of is not None
-            self._remember(
-                result.duplicate_of,
-                None,
-                record.url,
-                record.permalink,
-                record.content_hash,
-                record.source,
-                record.source_key,
-            )
-            return result
-        root = result.duplicate_of or record.id
+            target = result.duplicate_of
+        else:
+            entry.root = result.duplicate_of or record.id
+            self._index_entry(entry)
+            target = record.id
         self._remember(
-            root,
-            record.id,
-            record.url,
-            record.permalink,
-            record.content_hash,
-            record.source,
-            record.source_key,
+            target, record.url, record.permalink, record.content_hash, record.source, record.source_key
         )
-        self._index_entry(record.id, root, record.title, record.published, record.summary or record.text)
         return result
 
     def run(self, records: Iterable[ArticleRecord]) -> Iterator[tuple[ArticleRecord, DedupeResult]]:
@@ -201,15 +166,13 @@ class Deduplicator:
 
     def _remember(
         self,
-        root: str,
-        own_id: str | None,
+        target: str,
         url: str | None,
         permalink: bool,
         digest: str | None,
         source: str | None,
         key: str | None,
     ) -> None:
-        target = own_id or root
         if url and permalink:
             self._by_url.setdefault(url_key(url), target)
         if source and key:
@@ -228,21 +191,11 @@ class Deduplicator:
                 return DedupeResult(Verdict.DUPLICATE, record.id, found, reason)
         return None
 
-    def _root(self, article_id: str) -> str:
-        return self._roots.get(article_id, article_id)
-
-    def _index_entry(
-        self, article_id: str, root: str, title: str, published: datetime | date | None, body: str | None
-    ) -> None:
-        norm = normalize_text(title)
-        words, shingles = _body_features(body)
-        entry = _Entry(article_id, root, norm, _title_tokens(norm), words, shingles)
-        self._roots[article_id] = root
+    def _index_entry(self, entry: _Entry) -> None:
         position = len(self._entries)
         self._entries.append(entry)
-        day = _day(published)
         for token in entry.tokens:
-            self._index.setdefault((day, token), []).append(position)
+            self._index.setdefault((entry.day, token), []).append(position)
 
     def _candidates(self, tokens: frozenset[str], day: int | None) -> set[int]:
         days: Iterable[int | None] = (
@@ -256,26 +209,25 @@ class Deduplicator:
                     found.update(postings)
         return found
 
-    def _near(self, record: ArticleRecord) -> DedupeResult:
-        norm = normalize_text(record.title)
-        tokens = _title_tokens(norm)
-        words, shingles = _body_features(record.summary or record.text)
+    def _near(self, entry: _Entry) -> DedupeResult:
+        tokens = entry.tokens
         best: tuple[float, float, _Entry] | None = None
-        for position in self._candidates(tokens, _day(record.published)):
+        for position in self._candidates(tokens, entry.day):
             other = self._entries[position]
             if len(tokens & other.tokens) * 2 < min(len(tokens), len(other.tokens)):
                 continue
-            if _numbers(tokens) != _numbers(other.tokens):  # GPT-5 is not GPT-4, 5.3 is not 5.2
+            if entry.numbers != other.numbers:  # GPT-5 is not GPT-4, 5.3 is not 5.2
                 continue
-            title_score = fuzz.token_sort_ratio(norm, other.title)
+            title_score = fuzz.token_sort_ratio(entry.title, other.title)
             if title_score < self.title_threshold:
                 continue
-            if words and other.words:
-                if shingles and other.shingles:
-                    body_score = _jaccard(shingles, other.shingles)
+            (words, shingles), (other_words, other_shingles) = entry.features(), other.features()
+            if words and other_words:
+                if shingles and other_shingles:
+                    body_score = _jaccard(shingles, other_shingles)
                     ok = body_score >= self.shingle_threshold
                 else:
-                    body_score = _jaccard(words, other.words)
+                    body_score = _jaccard(words, other_words)
                     ok = body_score >= self.word_threshold
             else:
                 body_score = -1.0
@@ -283,7 +235,7 @@ class Deduplicator:
             if ok and (best is None or (title_score, body_score) > best[:2]):
                 best = (title_score, body_score, other)
         if best is None:
-            return DedupeResult(Verdict.NEW, record.id)
+            return DedupeResult(Verdict.NEW, entry.id)
         title_score, body_score, other = best
         reason = f"title {title_score:.0f}" + (f", body {body_score:.2f}" if body_score >= 0 else ", no body")
-        return DedupeResult(Verdict.NEAR_DUPLICATE, record.id, other.root, reason)
+        return DedupeResult(Verdict.NEAR_DUPLICATE, entry.id, other.root, reason)

@@ -1,43 +1,43 @@
 """Link news text to catalog LLMs and organisations (pure logic, no database).
 
-The linker is built once from a list of :class:`CatalogEntity` (in the product these come from the
-graph) and compiles every alias into a character trie over a *normalised* form. ``link(text)``
-then returns one :class:`Mention` per entity found.
+Built once from a list of :class:`CatalogEntity` (in the product they come from the graph), the
+linker compiles every alias into a character trie over a normalised form; ``link(text)`` returns one
+:class:`Mention` per entity. Rules, in the order they apply:
 
-Rules, in the order they apply:
+1. **Normalisation.** Case, accents and the separators `` -_./&`` are ignored (``+`` reads
+   ``plus``): ``GPT-4o`` = ``gpt4o`` = ``GPT 4o``, ``Llama 3.1`` = ``llama-3.1`` = ``Llama3.1``. A
+   match only spans gaps of at most two separators and no newline or ``". "``. URLs are blanked.
+2. **Boundaries and versions.** A match starts and ends at a non-word character. A name ending in a
+   digit is not found in ``3.1``/``30`` (``Llama 3`` is not in ``Llama 3.1``) nor before a lone 1-2
+   digit number (``llama-3-1``); a model name without a version is not found right before one
+   (``GPT`` in ``GPT-4V``, ``Claude`` in ``Claude 5``: a model the catalog lacks). Other suffixes
+   are fine: ``gpt-4o-2024-08-06``, ``Claude 3.5 Sonnet (new)`` and ``Llama 3 405B`` link to
+   ``GPT-4o``, ``Claude 3.5 Sonnet``, ``Llama 3`` unless an entity carries the longer name.
+3. **Longest match wins** (leftmost-longest; a rejected longer candidate falls back to a shorter
+   one): ``GPT-4o mini`` is not also ``GPT-4o``.
+4. **Alias ownership.** When entities share an alias: an organisation beats a model (``Mistral``),
+   then the family-level entity others point to, then the entity whose own name it is, then the
+   shortest id. A ``family`` that names no entity becomes an alias of its only member, if one.
+5. **Ambiguous names need context.** Each alias gets a class:
+   * *distinctive* (digits, a coined word like ``OpenAI``/``Qwen``, several words that form no
+     English phrase like ``Gemini Pro``): matched case-insensitively, nothing else needed.
+   * *proper* (English words plus a corporate marker, ``Together AI``): must be capitalised.
+   * *short* (3 characters or fewer: ``o1``, ``Phi``, ``IBM``): the catalog's exact casing;
+     acronyms with two capitals pass, others also need context.
+   * *generic* (an ordinary English word from :data:`GENERIC_WORDS`, e.g. ``Gemini``,
+     ``Mistral``, ``Grok``; or such words with a function word or a single letter, ``Command R``):
+     must be capitalised and needs context.
 
-1. **Normalisation.** Case, accents and separators are ignored: letters and digits are kept
-   (lower-cased), ``+`` reads as ``plus``, and the separators `` ``, ``-``, ``_``, ``.``, ``/``
-   between two word characters are dropped. So ``GPT-4o`` = ``gpt4o`` = ``GPT 4o`` and
-   ``Llama 3.1`` = ``llama-3.1`` = ``Llama3.1``. A match may only span short separator gaps (at most
-   two of those characters, no newline, no ``". "``), so it never joins words across a sentence.
-2. **Boundaries.** A match starts after a non-word character and ends before one. A name ending in
-   a digit does not match when the text goes on with ``.digit`` or a digit (``Llama 3`` is not found
-   in ``Llama 3.1`` or ``Llama 30B``), but trailing version suffixes after a separator are fine:
-   ``gpt-4o-2024-08-06`` and ``Claude 3.5 Sonnet (new)`` link to ``GPT-4o`` / ``Claude 3.5 Sonnet``
-   when no more specific entity carries the dated name.
-3. **Longest match wins** (leftmost-longest scan): ``GPT-4o mini`` is not also ``GPT-4o``.
-4. **Alias ownership.** When several entities share a normalised alias, an organisation wins over a
-   model (``Mistral``), then the family-level entity that the others point to (``Claude 3.5
-   Sonnet`` for its dated snapshots), then the entity whose own name it is, then the shortest id.
-   A ``family`` value that names no entity becomes an alias of its only member, if it has one.
-5. **Ambiguous names need context.** Three classes of alias:
-   * *distinctive*: anything else (digits, several tokens, a coined word like ``OpenAI``/``Qwen``);
-     matched case-insensitively, no further check.
-   * *short*: at most 3 normalised characters (``o1``, ``Phi``, ``Yi``). Must appear with the
-     catalog's exact casing; acronyms with two or more capitals (``IBM``, ``xAI``) need nothing
-     more, the others also need *context*.
-   * *generic*: a single ordinary English word (``Gemini``, ``Mistral``, ``Sonar``, ``Command``;
-     the list is :data:`GENERIC_WORDS`, replaceable) or a name made only of such words and single
-     letters (``Command R``). Must be capitalised in the text and needs *context*.
+   *Context*: a distinctive mention of a related entity (same id, family chain, or organisation)
+   within ``context_window`` characters; or a cue word right after (``model``, ``API``, ``AI``);
+   or, for organisations only, capitalised mid-sentence and not in a Title Case phrase (a proper
+   noun). So "the mistral wind", "phi in radians" and "as a Gemini" do not link.
+6. **Series folding.** A bare series name (a family without a version, ``Claude``) is dropped when a
+   member of it is also named (``Claude 3 Opus``): it is then a short reference to that member.
 
-   *Context* means: within ``context_window`` characters there is a distinctive mention of a related
-   entity (the same id, the same organisation, the organisation itself, or a model of the same
-   family chain), or the name is directly followed by a cue word (``model``, ``API``, ``AI``...).
-   So "the mistral wind" or "phi in radians" never link, "Mistral released Mistral Large" does.
-
-Confidence is 0.9 for a distinctive alias, 0.7 for one accepted through context, and grows with the
-number of occurrences: ``1 - (1 - base) ** count``.
+**Confidence**: 0.9 per distinctive/proper occurrence, 0.7 through context, ``1-(1-base)**count``;
+halved when the entity is named once and only after the first ``lede_chars`` characters (news is
+about what the lede names). ``link(text, min_confidence=0.5)`` keeps salient mentions only.
 """
 
 from __future__ import annotations
@@ -52,29 +52,43 @@ from typing import Literal
 Kind = Literal["Model", "Organization"]
 AliasClass = Literal["distinctive", "proper", "short", "generic"]
 
+
 #: Ordinary English words that are also AI product or company names; alone they need context.
-GENERIC_WORDS: frozenset[str] = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GENERIC_WORDS: frozenset[str] = _words(
     """
-    alpha beta gamma delta omega sigma phi pi nova star sonar command auto compound ray step seed ring
-    mercury trinity aura liquid inference synthetic morph venice lilac kilo ambient inception gemini
-    mistral llama falcon orca dolphin granite bard sage spark flash pulse echo atlas apollo titan
-    chroma spotlight codex opus sonnet haiku bloom vision arena grok muse palm pixel cursor windsurf
-    agent assistant copilot chat search deep open free light lite mini max pro plus ultra turbo instant
-    edge core base prime reason think perplexity cohere runway stability together modal replicate
-    lambda fireworks abacus chutes cortex vertex bedrock azure gateway near wafer bailing the grid go zen
-    """.split()
+    a an the of and or for to in on at by with my our your its new next big small large medium tiny
+    base core edge prime max mini micro nano pro plus ultra lite light turbo instant fast flash rapid
+    alpha beta gamma delta omega sigma phi pi nova star sun moon sky sonar command auto compound ray
+    step seed ring mercury trinity aura liquid inference synthetic morph venice lilac kilo ambient
+    inception gemini mistral llama falcon orca dolphin granite bard sage spark pulse echo atlas apollo
+    titan chroma spotlight codex opus sonnet haiku bloom vision arena grok muse palm pixel cursor
+    windsurf agent assistant copilot chat search deep open free reason think perplexity cohere runway
+    stability together modal replicate lambda fireworks abacus chutes cortex vertex bedrock azure
+    gateway near wafer bailing grid go zen code coder coding text image audio video voice speech
+    custom frontier stable model models general universal magic mind brain genius smart wise embed
+    embedding rerank guard whisper dream journey canvas studio
+    """
 )
 
+#: Function words: a name containing one reads as a phrase ("The Grid").
+STOPWORDS: frozenset[str] = _words("a an the of and or for to in on at by with my our your its")
+
 #: Words right after an ambiguous name that show it is meant as a product or a company.
-CUE_WORDS: frozenset[str] = frozenset(
+CUE_WORDS: frozenset[str] = _words(
     "model models api weights checkpoint checkpoints release released launch launched ai labs inc "
-    "team llm llms family series".split()
+    "team llm llms family series"
 )
 
 #: Trailing tokens that mark a company name ("Together AI", "Mistral AI"): capitalised, it is a name.
-CORPORATE_MARKERS: frozenset[str] = frozenset("ai labs lab inc research".split())
+CORPORATE_MARKERS: frozenset[str] = _words("ai labs lab inc research")
 
 _FREE = ("distinctive", "proper")  # alias classes that need no context
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+")
+_CONTINUATION = re.compile(r"[ \-_]{1,2}([A-Za-z]?\d[A-Za-z0-9]*)")  # "-4V", " 70B", " 2024"
 _SEP = set(" -_./&")
 _MAX_GAP = 2
 
@@ -136,6 +150,12 @@ def _tokens(alias: str) -> list[str]:
     return [t for t in re.split(r"[\s\-_./:()]+", _fold(alias)) if t]
 
 
+def _mid_sentence(text: str, start: int) -> bool:
+    """True when the previous word ends no sentence, heading, list item or line."""
+    before = text[max(0, start - 80) : start].rstrip(" *_[(\"'`")
+    return bool(before) and before[-1] not in ".!?:;#>|-\n\u2022" and not before.endswith("\n")
+
+
 def _classify(alias: str, generic: frozenset[str]) -> AliasClass:
     norm = normalise(alias)
     if len(norm) <= 3:
@@ -144,8 +164,10 @@ def _classify(alias: str, generic: frozenset[str]) -> AliasClass:
     if not all(t in generic or (t.isalpha() and len(t) <= 3) for t in toks):
         return "distinctive"
     if len(toks) > 1 and toks[-1] in CORPORATE_MARKERS:
-        return "proper"
-    return "generic"
+        return "proper"  # "Together AI", "Mistral AI"
+    if len(toks) == 1 or any(t in STOPWORDS or len(t) == 1 for t in toks):
+        return "generic"  # "Gemini", "Command R", "The Grid"
+    return "distinctive"  # "Gemini Pro", "Mistral Large": no English phrase
 
 
 class EntityLinker:
@@ -156,13 +178,23 @@ class EntityLinker:
         entities: Iterable[CatalogEntity],
         generic_words: Iterable[str] = GENERIC_WORDS,
         context_window: int = 400,
+        lede_chars: int = 1000,
+        fold_series: bool = True,
     ) -> None:
-        self.entities = {e.id: e for e in entities}
+        self.entities: dict[str, CatalogEntity] = {}
+        for e in entities:
+            if e.id in self.entities:
+                raise ValueError(f"duplicate entity id {e.id!r}")
+            self.entities[e.id] = e
         self.generic = frozenset(w.lower() for w in generic_words)
         self.window = context_window
+        self.lede_chars = lede_chars
+        self.fold_series = fold_series
         self._by_norm_name = {normalise(e.name): e for e in self.entities.values()}
         self._parents = {e.id: self._resolve_family(e) for e in self.entities.values()}
         self._owners: dict[str, list[str]] = {}
+        parents = {p for p in self._parents.values() if p}
+        self._series = {p for p in parents if not any(c.isdigit() for c in self.entities[p].name)}
         self._aliases = self._build_aliases()
         self._trie: dict = {}
         for norm in self._aliases:
@@ -275,7 +307,7 @@ class EntityLinker:
             while j < n and norm[j] in node and (j == i or join[j]):
                 node = node[norm[j]]
                 j += 1
-                if "$" in node and self._end_ok(text, src[j - 1] + 1, norm[j - 1]):
+                if "$" in node and self._end_ok(text, src[j - 1] + 1, self._aliases[node["$"]]):
                     found.append((j, self._aliases[node["$"]]))
             hit = None
             for j_end, alias in reversed(found):
@@ -293,12 +325,20 @@ class EntityLinker:
         return hits
 
     @staticmethod
-    def _end_ok(text: str, end: int, last: str) -> bool:
+    def _end_ok(text: str, end: int, alias: _Alias) -> bool:
+        """Boundary after a match, plus the version-continuation rules of the module docstring."""
         if end >= len(text):
             return True
         if _word_char(text[end]):
             return False
-        return not (last.isdigit() and text[end] in ".," and text[end + 1 : end + 2].isdigit())
+        if alias.raw[-1:].isdigit() and text[end] in ".," and text[end + 1 : end + 2].isdigit():
+            return False  # "Llama 3" in "Llama 3.1"
+        if alias.entity.kind != "Model":
+            return True
+        more = _CONTINUATION.match(text, end)
+        if more and not any(c.isdigit() for c in alias.raw):
+            return False  # "GPT" in "GPT-4V", "Claude 5": a versioned model we do not know
+        return not (more and alias.raw[-1:].isdigit() and re.fullmatch(r"\d{1,2}", more.group(1)))
 
     @staticmethod
     def _static_ok(alias: _Alias, surface: str) -> bool:
@@ -314,22 +354,34 @@ class EntityLinker:
         nxt = re.match(r"[\s\-]*([A-Za-z]+)", text[hit.end : hit.end + 30])
         if nxt and nxt.group(1).lower() in CUE_WORDS:
             return True
+        title_case = nxt is not None and nxt.group(1)[:1].isupper()
+        if hit.alias.entity.kind == "Organization" and _mid_sentence(text, hit.start) and not title_case:
+            return True  # capitalised inside a sentence, not in a Title Case phrase: a proper noun
         mine = self._related(hit.alias.entity.id)
         return any(abs(pos - hit.start) <= self.window and mine & keys for pos, keys in anchors)
 
-    def link(self, text: str) -> list[Mention]:
-        """Mentions in order of first appearance; see the module docstring for the rules."""
+    def link(self, text: str, min_confidence: float = 0.0) -> list[Mention]:
+        """Mentions in order of first appearance, those below ``min_confidence`` left out."""
+        text = _URL.sub(lambda m: " " * len(m.group(0)), text)  # URLs are addresses, not prose
         hits = self._candidates(text)
         anchors = [(h.start, self._related(h.alias.entity.id)) for h in hits if h.alias.cls in _FREE]
+        hits = [h for h in hits if h.alias.cls in _FREE or self._context_ok(h, anchors, text)]
+        named = {a for h in hits for a in self._chain(h.alias.entity.id)[1:]}
         out: dict[str, Mention] = {}
+        first: dict[str, int] = {}
+        base: dict[str, float] = {}
         for h in hits:
-            if h.alias.cls not in _FREE and not self._context_ok(h, anchors, text):
-                continue
             e = h.alias.entity
-            base = 0.9 if h.alias.cls in _FREE else 0.7
+            if self.fold_series and e.id in named and e.id in self._series:
+                continue  # bare "Claude" next to "Claude 3 Opus" is a short reference to the latter
             m = out.setdefault(e.id, Mention(e.id, e.kind, 0, 0.0, []))
             m.count += 1
-            m.confidence = round(max(m.confidence, 1 - (1 - base) ** m.count), 4)
+            first.setdefault(e.id, h.start)
+            base[e.id] = max(base.get(e.id, 0.0), 0.9 if h.alias.cls in _FREE else 0.7)
             if h.surface not in m.surface_forms:
                 m.surface_forms.append(h.surface)
-        return list(out.values())
+        for eid, m in out.items():
+            conf = 1 - (1 - base[eid]) ** m.count
+            salient = m.count >= 2 or first[eid] < self.lede_chars
+            m.confidence = round(conf if salient else conf / 2, 4)
+        return [m for m in out.values() if m.confidence >= min_confidence]

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import feedparser
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -142,9 +142,13 @@ def _load(data: bytes | str | Path, looks_inline: str) -> tuple[bytes, str]:
         return data, "<bytes>"
     if isinstance(data, str) and data.lstrip("\ufeff \t\r\n").startswith(looks_inline):
         return data.encode("utf-8"), "<text>"
-    path = Path(data)
+    with _open(Path(data)) as handle:
+        return handle.read(), str(data)
+
+
+def _open(path: Path) -> BinaryIO:
     try:
-        return path.read_bytes(), str(path)
+        return path.open("rb")
     except FileNotFoundError:
         raise NewsSourceError(f"News file {path} does not exist.") from None
     except OSError as exc:
@@ -198,13 +202,7 @@ class JsonLinesReader:
 
     def __iter__(self) -> Iterator[Item]:
         fallback_source = self.source or self.mapping.source or self.path.stem
-        try:
-            handle = self.path.open("rb")
-        except FileNotFoundError:
-            raise NewsSourceError(f"News file {self.path} does not exist.") from None
-        except OSError as exc:
-            raise NewsSourceError(f"News file {self.path} cannot be read: {exc.strerror or exc}.") from None
-        with handle:
+        with _open(self.path) as handle:
             seen_object = False
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
@@ -218,7 +216,10 @@ class JsonLinesReader:
                         ) from None
                     reason = f"line {number} is not JSON: {exc}"
                     yield QuarantinedItem(
-                        source=fallback_source, key=f"line {number}", reason=reason, raw=line[:2000]
+                        source=fallback_source,
+                        key=f"line {number}",
+                        reason=reason,
+                        raw=line[:2000].decode("utf-8", "replace"),
                     )
                     continue
                 seen_object = True
@@ -302,7 +303,7 @@ class FeedReader:
         raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
         if raw_date and not stamp:
             raise ItemError(f"unparseable date {str(raw_date)[:60]!r}")
-        published = datetime(*stamp[:6], tzinfo=UTC) if stamp else None  # feedparser gives UTC
+        published = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None  # feedparser gives UTC
         link = entry.get("link") or (key if key and key.startswith(("http://", "https://")) else None)
         contents = [c.get("value", "") for c in entry.get("content") or [] if c.get("value")]
         text = html_to_text("\n\n".join(contents)) if contents else None
@@ -342,14 +343,8 @@ def _source_from(title: Any, link: Any, label: str) -> str:
 def detect_format(path: str | Path) -> str:
     """'rss', 'atom', 'jsonfeed' or a built-in JSON Lines layout name, from the first lines of `path`."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
-    except FileNotFoundError:
-        raise NewsSourceError(f"News file {path} does not exist.") from None
-    except OSError as exc:
-        raise NewsSourceError(f"News file {path} cannot be read: {exc.strerror or exc}.") from None
-    return sniff_format(head, str(path))
+    with _open(path) as handle:
+        return sniff_format(handle.read(65536), str(path))
 
 
 def sniff_format(head: bytes, label: str = "<bytes>") -> str:

@@ -166,7 +166,7 @@ class EpochReader(Reader):
         """First listed organisation; unknown ones are created with Epoch's country and category."""
         name = _first(raw.get("Organization"), ",")
         org = org_from_source(name) if name else None
-        if org is None or org in known or org in self.organizations:
+        if name is None or org is None or org in known or org in self.organizations:
             return org
         country = _first(raw.get("Country (of organization)") or raw.get("Country (from Organization)"), ",")
         category = (_first(raw.get("Organization categorization"), ",") or "").lower()

@@ -66,7 +66,9 @@ def model_id_of(key: str, provider: str) -> str:
         if vendor and org_from_model_name(bare) != vendor:  # 'deepseek.v3' -> 'deepseek-v3'
             bare = f"{name[: len(name) - len(bare)].split('.')[-2]}-{bare}"
         name = _BEDROCK_SUFFIX.sub("", bare)
-    name = _VERTEX_DATE.sub(r"-\1", _VERTEX_SUFFIX.sub("", name)).removeprefix(f"{provider}-")
+    name = _VERTEX_DATE.sub(r"-\1", _VERTEX_SUFFIX.sub("", name))
+    if litellm_provider_org(provider) is None:  # resellers' own prefix: 'databricks-gpt-5' -> 'gpt-5'
+        name = name.removeprefix(f"{provider}-")
     return "/".join([*parts[:-1], name])
 
 

@@ -83,6 +83,8 @@ class LlmStatsReader(Reader):
     # --- files --------------------------------------------------------------------------------
 
     def _model_files(self) -> list[Path]:
+        if not self.root.is_dir():
+            raise ReaderError(f"Cannot read LLM-Stats data: {self.root} does not exist or is not a folder.")
         if not (self.root / "organizations").is_dir():
             raise ReaderError(f"Cannot read LLM-Stats data: {self.root} has no organizations/ folder.")
         files = sorted(self.root.glob("organizations/*/models/*/model.json"))
@@ -133,8 +135,8 @@ class LlmStatsReader(Reader):
             mapping[source_id] = canonical
             if canonical is None:
                 continue
-            info = known.get(canonical) or OrganizationInfo(
-                id=canonical, name=name, website=item.get("website") or None
+            info = known.get(canonical) or OrganizationInfo.model_validate(
+                {"id": canonical, "name": name, "website": item.get("website") or None}
             )
             info.country = info.country or item.get("country")
             info.aliases = sorted({*info.aliases, source_id, name})
@@ -186,18 +188,17 @@ class LlmStatsReader(Reader):
             bench_id = row.get("benchmark_id") if isinstance(row, dict) else None
             try:
                 info = benchmarks.get(require(row, "benchmark_id"), {})
-                out.append(
-                    ScoreRecord(
-                        benchmark_id=bench_id,
-                        benchmark_name=row.get("benchmark_name") or info.get("name") or bench_id,
-                        score=require(row, "score"),
-                        self_reported=row.get("is_self_reported"),
-                        source_url=row.get("self_reported_source_link"),
-                        method=row.get("analysis_method"),
-                        categories=info.get("categories") or [],
-                    )
-                )
-            except (ValidationError, RowError) as error:
+                score = {
+                    "benchmark_id": bench_id,
+                    "benchmark_name": row.get("benchmark_name") or info.get("name") or bench_id,
+                    "score": require(row, "score"),
+                    "self_reported": row.get("is_self_reported"),
+                    "source_url": row.get("self_reported_source_link"),
+                    "method": row.get("analysis_method"),
+                    "categories": info.get("categories") or [],
+                }
+                out.append(ScoreRecord.model_validate(score))
+            except (ValidationError, RowError, TypeError) as error:
                 reason = summarize(error) if isinstance(error, ValidationError) else str(error)
                 out.append(self._quarantine(f"{model_id}/benchmarks/{bench_id}", f"score: {reason}", row))
         return out

@@ -82,7 +82,15 @@ def test_issues_read_with_gold_tags(issues: tuple[list[ArticleRecord], list[Quar
     assert first.title == "Is Google's Gemini... legit?"
     assert first.url == "https://news.smol.ai/issues/23-12-06-ainews-is-googles-gemini-legit"
     assert (first.source, first.source_name) == ("ainews", "AINews (news.smol.ai)")
-    assert first.gold_models == ["gemini", "gemini-pro", "gemini-ultra", "gpt-4", "gpt-3.5", "claude-2.1", "palm2"]
+    assert first.gold_models == [
+        "gemini",
+        "gemini-pro",
+        "gemini-ultra",
+        "gpt-4",
+        "gpt-3.5",
+        "claude-2.1",
+        "palm2",
+    ]
     assert first.gold_companies == ["google", "openai"]
     assert first.gold_topics[:3] == ["chain-of-thought", "context-windows", "prompt-engineering"]
     assert first.gold_people == ["swyx"]
@@ -92,7 +100,9 @@ def test_issues_read_with_gold_tags(issues: tuple[list[ArticleRecord], list[Quar
     assert len({r.content_hash for r in records}) == 701
 
 
-def test_stories_read_with_issue_url_as_citation(stories: tuple[list[ArticleRecord], list[QuarantinedItem]]) -> None:
+def test_stories_read_with_issue_url_as_citation(
+    stories: tuple[list[ArticleRecord], list[QuarantinedItem]],
+) -> None:
     records, quarantined = stories
     assert (len(records), len(quarantined)) == (14495, 0)
     assert len({r.id for r in records}) == 14495
@@ -101,7 +111,10 @@ def test_stories_read_with_issue_url_as_citation(stories: tuple[list[ArticleReco
     first = records[0]
     assert first.source_key == "5d80b84e-df0d-4bfe-bed2-f0c8c83b98ea-0"
     assert first.title == "Claude 3 vs GPT-4 Discussions"
-    assert first.url == "https://news.smol.ai/issues/24-03-05-ainews-stable-diffusion-3-rombach-and-esser-did-it-again"
+    assert (
+        first.url
+        == "https://news.smol.ai/issues/24-03-05-ainews-stable-diffusion-3-rombach-and-esser-did-it-again"
+    )
     assert first.published == datetime(2024, 3, 5, tzinfo=UTC)
     assert first.categories == ["PART X: AI Twitter Recap", "Memes & Humor"]
     assert first.text and "79.88%" in first.text
@@ -139,7 +152,10 @@ def test_malformed_items_are_quarantined_and_the_rest_comes_through(
 ) -> None:
     good = direct_rows[:3]
     broken = [dict(direct_rows[3], title=123), dict(direct_rows[4], published_date="next tuesday")]
-    broken += [dict(direct_rows[5], url="ftp://openai.com/x"), dict(direct_rows[6], title=" ", description="")]
+    broken += [
+        dict(direct_rows[5], url="ftp://openai.com/x"),
+        dict(direct_rows[6], title=" ", description=""),
+    ]
     broken += [dict(direct_rows[7], categories={"a": 1})]
     lines = [json.dumps(r) for r in good[:1] + broken + good[1:]]
     lines[2:2] = ["{not json", "[1, 2]"]
@@ -156,6 +172,7 @@ def test_malformed_items_are_quarantined_and_the_rest_comes_through(
     assert reasons[direct_rows[6]["id"]] == "no title and no text"
     assert reasons[direct_rows[7]["id"]] == "categories is dict, expected a list of text"
     assert reasons["line 3"].startswith("line 3 is not JSON")
+    assert next(q.raw for q in quarantined if q.key == "line 3") == "{not json\n"
     assert reasons["line 4"] == "line 4 is a JSON list, expected an object"
     assert all("\n" not in q.reason for q in quarantined)
 
@@ -183,7 +200,13 @@ def test_unreadable_files_raise_a_clear_error(tmp_path: Path) -> None:
 
 def test_unknown_jsonl_layout_needs_an_explicit_mapping(tmp_path: Path) -> None:
     path = tmp_path / "custom.jsonl"
-    rows = [{"headline_en": "Gemma 4 released", "link": "https://blog.google/gemma-4/?utm_source=x", "day": "2026-04-02"}]
+    rows = [
+        {
+            "headline_en": "Gemma 4 released",
+            "link": "https://blog.google/gemma-4/?utm_source=x",
+            "day": "2026-04-02",
+        }
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     with pytest.raises(NewsSourceError, match=r"custom\.jsonl.*explicit FieldMapping"):
         detect_format(path)
@@ -207,7 +230,9 @@ def _rss(rows: list[dict[str, Any]], bad_date_title: str) -> str:
             + "".join(f"<category>{escape(c)}</category>" for c in row["categories"])
             + "</item>"
         )
-    items.append(f"<item><title>{bad_date_title}</title><link>https://openai.com/x</link><pubDate>soon</pubDate></item>")
+    items.append(
+        f"<item><title>{bad_date_title}</title><link>https://openai.com/x</link><pubDate>soon</pubDate></item>"
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>OpenAI News</title>'
         f"<link>https://openai.com/news</link><language>en-us</language>{''.join(items)}</channel></rss>"
@@ -215,9 +240,13 @@ def _rss(rows: list[dict[str, Any]], bad_date_title: str) -> str:
 
 
 def test_rss_sample_built_from_real_items(
-    tmp_path: Path, direct_rows: list[dict[str, Any]], direct: tuple[list[ArticleRecord], list[QuarantinedItem]]
+    tmp_path: Path,
+    direct_rows: list[dict[str, Any]],
+    direct: tuple[list[ArticleRecord], list[QuarantinedItem]],
 ) -> None:
-    rows = [r for r in direct_rows if r["source"] == "openai" and r["type"] == "news" and r["description"]][:3]
+    rows = [r for r in direct_rows if r["source"] == "openai" and r["type"] == "news" and r["description"]][
+        :3
+    ]
     path = tmp_path / "openai.xml"
     path.write_text(_rss(rows, "Broken date"), encoding="utf-8")
     assert detect_format(path) == "rss"
@@ -269,7 +298,9 @@ def test_atom_sample_built_from_real_items(tmp_path: Path, direct_rows: list[dic
         assert record.summary == row["description"][:80].strip()
 
 
-def test_json_feed_sample_built_from_real_issues(tmp_path: Path) -> None:
+def test_json_feed_sample_built_from_real_issues(
+    tmp_path: Path, issues: tuple[list[ArticleRecord], list[QuarantinedItem]]
+) -> None:
     rows = raw_rows(ISSUES)[:3]
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -294,7 +325,7 @@ def test_json_feed_sample_built_from_real_issues(tmp_path: Path) -> None:
     path.write_text(json.dumps(feed, indent=2), encoding="utf-8")
     assert detect_format(path) == "jsonfeed"
     records, quarantined = split(JsonFeedReader(path, source="ainews"))
-    from_jsonl = split(read_news(ISSUES))[0][:3]
+    from_jsonl = issues[0][:3]
     assert [r.id for r in records] == [r.id for r in from_jsonl]
     assert [r.content_hash for r in records] == [r.content_hash for r in from_jsonl]
     assert records[0].categories == rows[0]["topics"] and records[0].language == "en"
@@ -309,7 +340,10 @@ def test_json_feed_sample_built_from_real_issues(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("raw", "canonical"),
     [
-        ("HTTPS://WWW.OpenAI.com:443/index/gpt-5/?utm_source=x&utm_medium=y#top", "https://openai.com/index/gpt-5"),
+        (
+            "HTTPS://WWW.OpenAI.com:443/index/gpt-5/?utm_source=x&utm_medium=y#top",
+            "https://openai.com/index/gpt-5",
+        ),
         ("http://example.com:80/a//b/?b=2&a=1&fbclid=z&ref=hn", "http://example.com/a/b?a=1&b=2"),
         ("https://news.ycombinator.com/item?id=45306539", "https://news.ycombinator.com/item?id=45306539"),
         ("https://example.com", "https://example.com/"),

@@ -1,0 +1,293 @@
+"""The news ingestion job: read, deduplicate, link, tag, write the graph, chunk and index.
+
+Safe to re-run and to kill: an article's `complete_hash` is written only after its links, its
+chunks in the graph and in both indexes; a run skips articles whose complete hash matches and
+(re)processes the rest. Near-duplicates are stored and linked (`NEAR_DUPLICATE_OF`), exact
+duplicates are counted and dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from rich.progress import Progress
+
+from kg import news_queries as nq
+from kg import queries
+from kg.store import GraphStore
+from rag.base import Chunk
+from rag.chunking import chunk_text, render_model_card
+from rag.indexes import ChunkIndexes
+
+from .dedupe import Deduplicator, SeenArticle, Verdict
+from .inputs import NewsInput
+from .linking import CatalogEntity, EntityLinker
+from .records import ArticleRecord, QuarantinedItem
+from .sentiment import Sentiment, analyze
+from .topics import TopicTagger
+
+
+class NewsIngestSummary(BaseModel):
+    read: int
+    new: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    near_duplicates: int
+    quarantined: int
+    quarantined_by_reason: dict[str, int]
+    not_modified_feeds: int
+    mentions: int
+    chunks_embedded: int
+    model_cards_embedded: int
+    chunks_total: int
+    seconds: float
+
+
+@dataclass
+class _Work:
+    record: ArticleRecord
+    classification: str
+    near_of: str | None = None
+    near_reason: str | None = None
+
+
+class NewsIngestJob:
+    def __init__(
+        self,
+        store: GraphStore,
+        inputs: Sequence[NewsInput],
+        indexes: ChunkIndexes,
+        *,
+        chunk_size: int = 800,
+        chunk_overlap: int = 150,
+        progress: Progress | None = None,
+        batch_size: int = 2000,
+    ) -> None:
+        self.store = store
+        self.inputs = inputs
+        self.indexes = indexes
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.progress = progress
+        self.batch_size = batch_size
+
+    def run(self) -> NewsIngestSummary:
+        started = time.perf_counter()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        items = self._read()
+        records = [(r, c) for r, c in items if isinstance(r, ArticleRecord)]
+        quarantined = [r for r, _ in items if isinstance(r, QuarantinedItem)]
+
+        stored = {row["id"]: row for row in self.store.read(nq.ARTICLES_SEEN)}
+        work, counts = self._triage(records, stored)
+        tagger = TopicTagger()
+        linker = self._linker()
+        self._write_reference_nodes(records, tagger, now)
+
+        mentions = embedded = 0
+        task = self._task("articles", total=len(work))
+        for start in range(0, len(work), self.batch_size):
+            batch = work[start : start + self.batch_size]
+            mentions += self._write_batch(batch, linker, tagger, now)
+            report = self.indexes.upsert(self._chunks(batch))
+            self.indexes.save()
+            embedded += report.embedded
+            self.store.write_rows(
+                nq.MARK_ARTICLES_COMPLETE, [{"id": w.record.id, "content_hash": w.record.content_hash} for w in batch]
+            )
+            self._advance(task, len(batch))
+        cards = self._model_cards()
+        self._write_quarantine(quarantined, now)
+        for source in self.inputs:
+            for hook in source.on_stored:
+                hook()
+        return NewsIngestSummary(
+            read=len(records),
+            new=counts["new"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            duplicates=counts["duplicate"],
+            near_duplicates=counts["near"],
+            quarantined=len(quarantined),
+            quarantined_by_reason=dict(Counter(q.reason.split(":")[0][:60] for q in quarantined)),
+            not_modified_feeds=sum(1 for i in self.inputs if i.not_modified),
+            mentions=mentions,
+            chunks_embedded=embedded,
+            model_cards_embedded=cards,
+            chunks_total=len(self.indexes.vectors),
+            seconds=round(time.perf_counter() - started, 2),
+        )
+
+    # -- steps ------------------------------------------------------------------------------
+    def _read(self) -> list[tuple[ArticleRecord | QuarantinedItem, str]]:
+        items: list[tuple[ArticleRecord | QuarantinedItem, str]] = []
+        for source in self.inputs:
+            task = self._task(f"read {source.label[-40:]}")
+            for item in source.items():
+                items.append((item, source.classification))
+                self._advance(task)
+        return items
+
+    def _triage(
+        self, records: Sequence[tuple[ArticleRecord, str]], stored: dict[str, dict[str, Any]]
+    ) -> tuple[list[_Work], Counter[str]]:
+        """Decide per record: unchanged, (re)process, duplicate, or new with a near-duplicate link."""
+        dedupe = Deduplicator()
+        dedupe.add_seen(
+            SeenArticle(r["id"], r["url"], r["content_hash"], r["title"], r["published"] and r["published"].to_native(),
+                        r["body"], r["source"], r["source_key"])
+            for r in stored.values()
+        )  # fmt: skip
+        counts: Counter[str] = Counter()
+        work: list[_Work] = []
+        taken: set[str] = set()
+        for record, classification in records:
+            previous = stored.get(record.id)
+            if record.id in taken:
+                counts["duplicate"] += 1
+            elif previous is not None:
+                if previous["complete_hash"] == record.content_hash:
+                    counts["unchanged"] += 1
+                else:
+                    counts["updated" if previous["content_hash"] != record.content_hash else "new"] += 1
+                    work.append(_Work(record, classification, previous.get("near_of"), previous.get("near_reason")))
+                    taken.add(record.id)
+            else:
+                result = dedupe.check(record)
+                if result.verdict is Verdict.DUPLICATE:
+                    counts["duplicate"] += 1
+                    continue
+                near = result.verdict is Verdict.NEAR_DUPLICATE
+                counts["new"] += 1  # near-duplicates are new articles too, linked to their story
+                counts["near"] += near
+                work.append(_Work(record, classification, result.duplicate_of if near else None,
+                                  result.reason if near else None))  # fmt: skip
+                taken.add(record.id)
+        return work, counts
+
+    def _linker(self) -> EntityLinker:
+        entities = [
+            # a model and an organisation may share an id ('deepseek'): the linker needs them apart
+            CatalogEntity(f"Model:{r['id']}", "Model", r["name"], _linkable(r["aliases"]), None,
+                          r["org"] and f"Organization:{r['org']}")  # fmt: skip
+            for r in self.store.read(nq.LINKABLE_MODELS)
+        ]
+        entities += [
+            CatalogEntity(f"Organization:{r['id']}", "Organization", r["name"], _linkable(r["aliases"]))
+            for r in self.store.read(nq.LINKABLE_ORGANIZATIONS)
+        ]
+        return EntityLinker(entities)
+
+    def _write_reference_nodes(
+        self, records: Sequence[tuple[ArticleRecord, str]], tagger: TopicTagger, now: str
+    ) -> None:
+        sources = {r.source: {"id": r.source, "props": {"name": r.source_name or r.source}} for r, _ in records}
+        self.store.write_rows(nq.UPSERT_SOURCES, [sources[k] for k in sorted(sources)], now=now)
+        topics = [{"id": e.id, "props": {"name": e.label, "kind": e.kind, "description": e.description}}
+                  for e in tagger.entries]  # fmt: skip
+        self.store.write_rows(nq.UPSERT_TOPICS, topics, now=now)
+
+    def _write_batch(self, batch: Sequence[_Work], linker: EntityLinker, tagger: TopicTagger, now: str) -> int:
+        articles, models, orgs, about, near = [], [], [], [], []
+        for w in batch:
+            r = w.record
+            mood = analyze(f"{r.title}. {r.summary or r.text or ''}"[:4000])
+            articles.append({"id": r.id, "source": r.source, "props": _article_props(w, mood)})
+            for m in linker.link(f"{r.title}\n{r.body}"):
+                row = {"article_id": r.id, "entity_id": m.entity_id.split(":", 1)[1], "count": m.count,
+                       "confidence": round(m.confidence, 3), "surface_forms": m.surface_forms[:5]}  # fmt: skip
+                (models if m.kind == "Model" else orgs).append(row)
+            for tag in tagger.tag(r.title, r.body):
+                about.append({"article_id": r.id, "topic_id": tag.id, "score": round(tag.score, 3)})
+            if w.near_of:
+                near.append({"article_id": r.id, "duplicate_of": w.near_of, "reason": w.near_reason})
+        self.store.write_rows(nq.UPSERT_ARTICLES, articles, now=now)
+        self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=[w.record.id for w in batch])
+        self.store.write_rows(nq.LINK_MENTIONS_MODEL, models)
+        self.store.write_rows(nq.LINK_MENTIONS_ORG, orgs)
+        self.store.write_rows(nq.LINK_ABOUT, about)
+        self.store.write_rows(nq.LINK_NEAR_DUPLICATES, near)
+        return len(models) + len(orgs)
+
+    def _chunks(self, batch: Sequence[_Work]) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for w in batch:
+            r = w.record
+            date = r.published.date().isoformat() if r.published else None
+            chunks += chunk_text(
+                r.id, f"{r.title}\n\n{r.body}", kind="article", chunk_size=self.chunk_size,
+                chunk_overlap=self.chunk_overlap, classification=w.classification,  # type: ignore[arg-type]
+                title=r.title, url=r.url, date=date,
+            )  # fmt: skip
+        self._write_chunks(nq.UPSERT_ARTICLE_CHUNKS, chunks)
+        return chunks
+
+    def _write_chunks(self, query: Any, chunks: Sequence[Chunk]) -> None:
+        self.store.write_rows(query, [_chunk_row(c) for c in chunks])
+        by_doc: dict[str, list[str]] = {}
+        for c in chunks:
+            by_doc.setdefault(c.doc_id, []).append(c.id)
+        self.store.write_rows(nq.DELETE_STALE_CHUNKS, [{"doc_id": d, "chunk_ids": ids} for d, ids in by_doc.items()])
+
+    def _model_cards(self) -> int:
+        """One chunk per model with its key facts, so vector search finds models too."""
+        chunks = []
+        for facts in self.store.read(nq.MODEL_CARD_FACTS):
+            facts = {k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in facts.items()}
+            facts["parameters_disclosed"] = False if facts.get("parameters_status") == "undisclosed" else None
+            chunks.append(Chunk(id=f"{facts['id']}#0", doc_id=facts["id"], kind="model", text=render_model_card(facts),
+                                title=facts["name"], date=facts.get("release_date")))  # fmt: skip
+        self._write_chunks(nq.UPSERT_MODEL_CHUNKS, chunks)
+        report = self.indexes.upsert(chunks)
+        self.indexes.save()
+        return report.embedded
+
+    def _write_quarantine(self, quarantined: Sequence[QuarantinedItem], now: str) -> None:
+        rows = {}
+        for q in quarantined:
+            raw = json.dumps(q.raw, sort_keys=True, default=str)
+            key = hashlib.sha1(f"news:{q.source}|{q.key}|{raw}".encode()).hexdigest()
+            rows[key] = {"id": key, "props": {"source": f"news:{q.source}", "source_key": q.key,
+                                              "reason": q.reason, "raw": raw}}  # fmt: skip
+        self.store.write_rows(queries.UPSERT_QUARANTINE, [rows[k] for k in sorted(rows)], now=now)
+
+    def _task(self, description: str, total: int | None = None) -> int | None:
+        return self.progress.add_task(description, total=total) if self.progress else None
+
+    def _advance(self, task: int | None, by: int = 1) -> None:
+        if self.progress is not None and task is not None:
+            self.progress.advance(task, by)
+
+
+def _linkable(aliases: Iterable[str] | None) -> list[str]:
+    """Names that can appear in prose: reseller routing paths ('azure/eu/gpt-4o') cannot."""
+    return [a for a in aliases or [] if "/" not in a and ":" not in a]
+
+
+def _article_props(w: _Work, mood: Sentiment) -> dict[str, Any]:
+    r = w.record
+    return {
+        "title": r.title, "url": r.url, "permalink": r.permalink, "published": r.published,
+        "source": r.source, "source_name": r.source_name, "source_key": r.source_key,
+        "summary": r.summary, "text": r.text, "body": r.body, "content_hash": r.content_hash,
+        "categories": r.categories, "gold_models": r.gold_models, "gold_companies": r.gold_companies,
+        "gold_topics": r.gold_topics, "classification": w.classification, "sentiment": round(mood.score, 4),
+        "sentiment_label": mood.label,
+        "near_of": w.near_of, "near_reason": w.near_reason,
+    }  # fmt: skip
+
+
+def _chunk_row(c: Chunk) -> dict[str, Any]:
+    return {"id": c.id, "props": {
+        "doc_id": c.doc_id, "kind": c.kind, "text": c.text, "classification": c.classification, "tenant": c.tenant,
+        "title": c.title, "url": c.url, "date": c.date, "content_hash": c.content_hash,
+    }}  # fmt: skip

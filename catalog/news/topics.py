@@ -1,0 +1,150 @@
+"""Tag news items with topics and industries from a documented keyword taxonomy (``taxonomy.yaml``).
+
+Why rules and not a model: the taxonomy is small, tags must be explainable in the graph, and the
+only labels are a hand-labelled sample (``tests/data/topic_labels.jsonl``). Each entry has *strong*
+phrases (weight 2) and *weak* ones (weight 1), matched case-insensitively on whole words (a trailing
+``*`` allows word endings) after HTML tags and URLs are removed. Score of an entry: each phrase found
+in the text adds ``weight * min(count, max_count)``; a strong phrase in the title adds ``2 *
+title_weight`` more, a weak one 1 more; an optional ``title_regex`` adds 2 (a Hugging Face repo id
+as the whole title means a public model or dataset). An entry is tagged when its score reaches
+``threshold`` (3): one strong word in the body is not enough, a strong word in the title or two
+pieces of evidence are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
+_NOISE = re.compile(r"<[^>]+>|https?://\S+|\(\s*\)")  # HTML tags and URLs are markup, not words
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    """One tag on an item: a taxonomy id and the evidence score that passed the threshold."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class TaxonomyEntry:
+    id: str
+    kind: Literal["topic", "industry"]
+    label: str
+    description: str
+    patterns: tuple[tuple[re.Pattern[str], float, str], ...]  # pattern, weight, a substring it needs
+    title_patterns: tuple[re.Pattern[str], ...] = ()
+
+
+def _compile(phrase: str) -> re.Pattern[str]:
+    """Whole-word pattern; spaces/hyphens match either, a trailing ``*`` any word ending."""
+    prefix = phrase.endswith("*")
+    words = [re.escape(w) for w in re.split(r"[\s-]+", phrase.rstrip("*").strip()) if w]
+    body = r"[\s\-]+".join(words) + (r"\w*" if prefix else "")
+    return re.compile(rf"(?<![\w@]){body}(?!\w)", re.IGNORECASE)
+
+
+def _needle(phrase: str) -> str:
+    """The first word, lower-cased: a cheap substring test before running the regex."""
+    return re.split(r"[\s-]+", phrase.rstrip("*").strip())[0].lower()
+
+
+def load_taxonomy(path: str | Path = TAXONOMY_PATH) -> tuple[list[TaxonomyEntry], dict[str, Any]]:
+    """The entries and the scoring settings (threshold, title_weight, max_count)."""
+    data = yaml.safe_load(Path(path).read_text())
+    entries = []
+    for raw in data["entries"]:
+        pats = [(_compile(p), 2.0, _needle(p)) for p in raw.get("strong", [])]
+        pats += [(_compile(p), 1.0, _needle(p)) for p in raw.get("weak", [])]
+        titles = tuple(re.compile(r) for r in raw.get("title_regex", []))
+        entries.append(
+            TaxonomyEntry(raw["id"], raw["kind"], raw["label"], raw["description"], tuple(pats), titles)
+        )
+    settings = {k: data[k] for k in ("threshold", "title_weight", "max_count")}
+    return entries, settings
+
+
+class TopicTagger:
+    """Weighted keyword rules over title and text; see the module docstring."""
+
+    def __init__(self, path: str | Path = TAXONOMY_PATH, threshold: float | None = None) -> None:
+        self.entries, settings = load_taxonomy(path)
+        self.threshold = float(threshold if threshold is not None else settings["threshold"])
+        self.title_weight = float(settings["title_weight"])
+        self.max_count = int(settings["max_count"])
+
+    def scores(self, title: str, text: str) -> dict[str, float]:
+        """Evidence score of every entry (tagged or not), for inspection."""
+        title, text = _clean(title or ""), _clean(text or "")
+        low_title, low_text = title.lower(), text.lower()
+        out: dict[str, float] = {}
+        for entry in self.entries:
+            score = 2.0 * sum(1 for p in entry.title_patterns if p.search(title.strip()))
+            for pattern, weight, needle in entry.patterns:
+                if needle in low_text:
+                    score += weight * min(len(pattern.findall(text)), self.max_count)
+                if needle in low_title and pattern.search(title):
+                    score += weight * (self.title_weight if weight > 1 else 1.0)
+            out[entry.id] = score
+        return out
+
+    def tag(self, title: str, text: str) -> list[TopicTag]:
+        """Tags whose score reaches the threshold, highest score first."""
+        tags = [TopicTag(k, v) for k, v in self.scores(title, text).items() if v >= self.threshold]
+        return sorted(tags, key=lambda t: (-t.score, t.id))
+
+    def kind(self, tag_id: str) -> str:
+        return next(e.kind for e in self.entries if e.id == tag_id)
+
+
+# ------------------------------------------------------------------------------- evaluation
+def title_and_text(source: str, record: dict[str, Any]) -> tuple[str, str]:
+    """The (title, text) a news record of each shared file offers to the tagger."""
+    if source == "ainews_issues":
+        return record["title"], record.get("summary") or ""
+    if source == "ainews_stories":
+        return record["headline"], record.get("text") or ""
+    return record["title"], record.get("description") or ""
+
+
+def evaluate_tags(items: list[tuple[str, str, set[str]]], tagger: TopicTagger) -> dict[str, Any]:
+    """Per-label precision/recall/support and micro P/R/F1 of ``(title, text, gold labels)`` items."""
+    per: dict[str, dict[str, int]] = {e.id: {"tp": 0, "fp": 0, "fn": 0} for e in tagger.entries}
+    for title, text, gold in items:
+        pred = {t.id for t in tagger.tag(title, text)}
+        for label in per:
+            key = (
+                "tp"
+                if label in pred and label in gold
+                else "fp"
+                if label in pred
+                else "fn"
+                if label in gold
+                else None
+            )
+            if key:
+                per[label][key] += 1
+    tp, fp, fn = (sum(c[k] for c in per.values()) for k in ("tp", "fp", "fn"))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    labels = {
+        k: {
+            "precision": round(c["tp"] / (c["tp"] + c["fp"]), 3) if c["tp"] + c["fp"] else None,
+            "recall": round(c["tp"] / (c["tp"] + c["fn"]), 3) if c["tp"] + c["fn"] else None,
+            "support": c["tp"] + c["fn"],
+            "predicted": c["tp"] + c["fp"],
+        }
+        for k, c in per.items()
+    }
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"micro": {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}, "labels": labels}

@@ -1,0 +1,140 @@
+"""Cypher for news, topics and chunks (the catalog's statements are in kg/queries.py).
+
+An article's `complete_hash` is written last, after its links, chunks and index entries, so an
+article without it (or with a stale one) is simply processed again by the next run.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+UPSERT_SOURCES: LiteralString = """
+UNWIND $rows AS row
+MERGE (s:Source {id: row.id})
+ON CREATE SET s.ingested_at = $now
+SET s += row.props
+"""
+
+UPSERT_TOPICS: LiteralString = """
+UNWIND $rows AS row
+MERGE (t:Topic {id: row.id})
+ON CREATE SET t.ingested_at = $now
+SET t += row.props
+"""
+
+UPSERT_ARTICLES: LiteralString = """
+UNWIND $rows AS row
+MERGE (a:Article {id: row.id})
+ON CREATE SET a.ingested_at = $now
+SET a += row.props, a.updated_at = $now
+WITH a, row
+MATCH (s:Source {id: row.source})
+MERGE (a)-[p:PUBLISHED_BY]->(s)
+"""
+
+# Links are rebuilt for an article that is (re)processed, so a changed text leaves no stale tags.
+CLEAR_ARTICLE_LINKS: LiteralString = """
+UNWIND $ids AS id
+MATCH (a:Article {id: id})-[r:MENTIONS|ABOUT]->()
+DELETE r
+"""
+
+LINK_MENTIONS_MODEL: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.article_id}), (m:Model {id: row.entity_id})
+MERGE (a)-[r:MENTIONS]->(m)
+SET r.count = row.count, r.confidence = row.confidence, r.surface_forms = row.surface_forms,
+    r.source = 'entity-linker'
+"""
+
+LINK_MENTIONS_ORG: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.article_id}), (o:Organization {id: row.entity_id})
+MERGE (a)-[r:MENTIONS]->(o)
+SET r.count = row.count, r.confidence = row.confidence, r.surface_forms = row.surface_forms,
+    r.source = 'entity-linker'
+"""
+
+LINK_ABOUT: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.article_id}), (t:Topic {id: row.topic_id})
+MERGE (a)-[r:ABOUT]->(t)
+SET r.score = row.score, r.source = 'topic-tagger'
+"""
+
+LINK_NEAR_DUPLICATES: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.article_id}), (b:Article {id: row.duplicate_of})
+MERGE (a)-[r:NEAR_DUPLICATE_OF]->(b)
+SET r.reason = row.reason
+"""
+
+UPSERT_ARTICLE_CHUNKS: LiteralString = """
+UNWIND $rows AS row
+MERGE (c:Chunk {id: row.id})
+SET c += row.props
+WITH c, row
+MATCH (a:Article {id: row.props.doc_id})
+MERGE (a)-[:HAS_CHUNK]->(c)
+"""
+
+UPSERT_MODEL_CHUNKS: LiteralString = """
+UNWIND $rows AS row
+MERGE (c:Chunk {id: row.id})
+SET c += row.props
+WITH c, row
+MATCH (m:Model {id: row.props.doc_id})
+MERGE (m)-[:HAS_CHUNK]->(c)
+"""
+
+# Chunks a document no longer has (its text got shorter).
+DELETE_STALE_CHUNKS: LiteralString = """
+UNWIND $rows AS row
+MATCH (c:Chunk {doc_id: row.doc_id})
+WHERE NOT c.id IN row.chunk_ids
+DETACH DELETE c
+"""
+
+MARK_ARTICLES_COMPLETE: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.id})
+SET a.complete_hash = row.content_hash
+"""
+
+ARTICLES_SEEN: LiteralString = """
+MATCH (a:Article)
+RETURN a.id AS id, a.url AS url, a.content_hash AS content_hash, a.complete_hash AS complete_hash,
+       a.title AS title, a.published AS published, a.body AS body, a.source AS source,
+       a.source_key AS source_key, a.permalink AS permalink, a.near_of AS near_of, a.near_reason AS near_reason
+"""
+
+LINKABLE_MODELS: LiteralString = """
+MATCH (m:Model)
+OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+RETURN m.id AS id, m.name AS name, m.aliases AS aliases, m.family AS family, o.id AS org
+"""
+
+LINKABLE_ORGANIZATIONS: LiteralString = """
+MATCH (o:Organization)
+RETURN o.id AS id, o.name AS name, o.aliases AS aliases
+"""
+
+MODEL_CARD_FACTS: LiteralString = """
+MATCH (m:Model)
+OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+OPTIONAL MATCH (m)-[:HAS_LICENSE]->(l:License)
+RETURN m.id AS id, m.name AS name, o.name AS organization, m.family AS family,
+       m.release_date AS release_date, m.parameters AS parameters, m.parameters_status AS parameters_status,
+       m.context_length AS context_length, m.max_output AS max_output, m.knowledge_cutoff AS knowledge_cutoff,
+       m.open_weights AS open_weights, l.name AS license, m.input_modalities AS input_modalities,
+       m.output_modalities AS output_modalities, m.description AS description,
+       [(m)-[s:SCORED]->(b:Benchmark) | {benchmark_name: b.name, score: s.score}][0..8] AS scores
+"""
+
+CHUNK_HASHES: LiteralString = "MATCH (c:Chunk) RETURN c.id AS id, c.content_hash AS content_hash"
+
+ALL_CHUNKS: LiteralString = """
+MATCH (c:Chunk)
+RETURN c.id AS id, c.doc_id AS doc_id, c.kind AS kind, c.text AS text, c.classification AS classification,
+       c.tenant AS tenant, c.title AS title, c.url AS url, c.date AS date
+"""

@@ -1,0 +1,142 @@
+"""The vector and keyword indexes kept as one: same ids, same access labels, cheap re-runs.
+
+The graph is the source of truth. `upsert` embeds only chunks whose text changed, `verify` compares
+both indexes with the ids and content hashes the graph holds, and re-running `upsert` (plus `remove`
+of the extra ids) repairs whatever a crash between the two index writes left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.base import AccessFilter, Chunk, Embedder, ScoredId
+from rag.keyword_index import Bm25Index
+from rag.vector_index import FaissIndex
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertReport:
+    embedded: int  # chunks whose text was new or changed: embedded and written to the vector index
+    relabelled: int  # same text, new access labels: vector kept, labels updated
+    keyword_written: int  # chunks (re)written to the keyword index
+    unchanged: int  # identical in both indexes: nothing done
+    pruned: int  # chunks of an upserted document that the document no longer has
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    missing: list[str]  # expected, but absent from at least one index
+    extra: list[str]  # in an index, but not expected
+    stale: list[str]  # present, but with another content hash (text or access labels) in some index
+    vector_count: int
+    keyword_count: int
+    expected_count: int
+
+    @property
+    def ok(self) -> bool:
+        clean = not (self.missing or self.extra or self.stale)
+        return clean and self.vector_count == self.keyword_count == self.expected_count
+
+
+class ChunkIndexes:
+    """A FaissIndex and a Bm25Index in one directory (default `<data_dir>/indexes`), loaded if saved."""
+
+    def __init__(self, dir: Path, embedder: Embedder, *, use_gpu: bool | None = None) -> None:
+        self.dir = Path(dir)
+        self.embedder = embedder
+        self.vectors = FaissIndex(self.dir, embedder.dim, use_gpu=use_gpu)
+        self.keywords = Bm25Index(self.dir)
+        self.vectors.load()
+        self.keywords.load()
+
+    def upsert(self, chunks: Sequence[Chunk], *, prune_docs: bool = True) -> UpsertReport:
+        """Bring both indexes up to date with `chunks`, embedding only new or changed texts.
+
+        With `prune_docs`, each document in `chunks` is taken as complete: its indexed chunks that are
+        not in the batch (a document that got shorter) are removed.
+        """
+        if len({c.id for c in chunks}) != len(chunks):
+            raise ValueError("duplicate chunk ids in one upsert")
+        to_embed: list[Chunk] = []
+        relabel: list[Chunk] = []
+        for chunk in chunks:
+            meta = self.vectors.meta(chunk.id)
+            if meta is None or meta.text_hash != chunk.text_hash:
+                to_embed.append(chunk)
+            elif meta.content_hash != chunk.content_hash:
+                relabel.append(chunk)
+        to_keyword = [
+            c for c in chunks if (m := self.keywords.meta(c.id)) is None or m.content_hash != c.content_hash
+        ]
+
+        if to_embed:
+            self.vectors.upsert(to_embed, self.embedder.embed([c.text for c in to_embed]))
+        self.vectors.set_meta(relabel)
+        self.keywords.upsert(to_keyword)
+
+        pruned = 0
+        if prune_docs:
+            pruned = self.remove(self._orphans(chunks))
+        touched = {c.id for c in [*to_embed, *relabel, *to_keyword]}
+        return UpsertReport(
+            embedded=len(to_embed),
+            relabelled=len(relabel),
+            keyword_written=len(to_keyword),
+            unchanged=len(chunks) - len(touched),
+            pruned=pruned,
+        )
+
+    def _orphans(self, chunks: Sequence[Chunk]) -> set[str]:
+        docs = {c.doc_id for c in chunks}
+        batch = {c.id for c in chunks}
+        orphans: set[str] = set()
+        for index in (self.vectors, self.keywords):
+            for cid in index.ids() - batch:
+                meta = index.meta(cid)
+                if meta is not None and meta.doc_id in docs:
+                    orphans.add(cid)
+        return orphans
+
+    def remove(self, chunk_ids: Iterable[str]) -> int:
+        """Remove from both indexes; returns how many ids were in at least one of them."""
+        ids = set(chunk_ids)
+        present = ids & (self.vectors.ids() | self.keywords.ids())
+        self.vectors.remove(ids)
+        self.keywords.remove(ids)
+        return len(present)
+
+    def verify(self, expected: Mapping[str, str]) -> VerifyReport:
+        """Compare both indexes with the graph's chunk ids and content hashes (`Chunk.content_hash`)."""
+        indexes = (self.vectors, self.keywords)
+        missing, stale = [], []
+        for cid, digest in expected.items():
+            metas = [index.meta(cid) for index in indexes]
+            if any(m is None for m in metas):
+                missing.append(cid)
+            if any(m is not None and m.content_hash != digest for m in metas):
+                stale.append(cid)
+        extra = (self.vectors.ids() | self.keywords.ids()) - expected.keys()
+        return VerifyReport(
+            missing=sorted(missing),
+            extra=sorted(extra),
+            stale=sorted(stale),
+            vector_count=self.vectors.vector_count,
+            keyword_count=len(self.keywords),
+            expected_count=len(expected),
+        )
+
+    def search_vector(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
+        return self.vectors.search(self.embedder.embed([query])[0], k, access)
+
+    def search_keyword(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
+        return self.keywords.search(query, k, access)
+
+    def save(self) -> None:
+        """Save both (each atomically). A crash between the two is what `verify` is there to catch."""
+        self.vectors.save()
+        self.keywords.save()
+
+    def __len__(self) -> int:
+        return len(self.vectors)

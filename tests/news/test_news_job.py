@@ -1,0 +1,269 @@
+"""News ingestion end to end: real news files, real catalog graph over Bolt, real MiniLM, real indexes."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.job import CatalogIngestJob
+from catalog.news.inputs import NewsInput, inputs_from_specs
+from catalog.news.job import NewsIngestJob, NewsIngestSummary
+from catalog.readers.llm_stats import LlmStatsReader
+from kg import news_queries as nq
+from kg import queries
+from kg.store import GraphStore
+from llmx.settings import Settings
+from rag.base import AccessFilter
+from rag.embedder import SentenceTransformerEmbedder
+from rag.indexes import ChunkIndexes
+from tests.catalog.test_ingest import cli
+
+SUBSET = {"ainews_issues.jsonl": 40, "ainews_stories.jsonl": 120, "ai_news_direct_items.jsonl": 120}
+
+
+@pytest.fixture(scope="module")
+def news_files(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A slice of each real news layout (the full corpus is the benchmark's job)."""
+    folder = tmp_path_factory.mktemp("news")
+    files = []
+    for name, count in SUBSET.items():
+        with (shared_data / "news" / name).open() as source:
+            lines = list(islice(source, count))
+        (folder / name).write_text("".join(lines))
+        files.append(folder / name)
+    return files
+
+
+def run_news(store: GraphStore, inputs: list[NewsInput], index_dir: Path, embedder, **kw: Any) -> NewsIngestSummary:
+    return NewsIngestJob(store, inputs, ChunkIndexes(index_dir, embedder), **kw).run()
+
+
+def file_inputs(files: list[Path], classification: str = "public", tmp: Path | None = None) -> list[NewsInput]:
+    return inputs_from_specs([str(f) for f in files], mapping=None, classification=classification,
+                             state_dir=tmp or files[0].parent)  # fmt: skip
+
+
+def snapshot(store: GraphStore) -> dict[str, Any]:
+    return {
+        "nodes": {r["label"]: r["count"] for r in store.read(queries.NODE_COUNTS)},
+        "rels": {r["type"]: r["count"] for r in store.read(queries.RELATIONSHIP_COUNTS)},
+        "chunks": sorted((r["id"], r["content_hash"]) for r in store.read(nq.CHUNK_HASHES)),
+    }
+
+
+@pytest.fixture(scope="module")
+def catalog_graph(session_store: GraphStore, shared_data: Path) -> GraphStore:
+    session_store.write(queries.DELETE_ALL)
+    CatalogIngestJob(session_store, [LlmStatsReader(shared_data / "catalog" / "llm_stats")]).run()
+    return session_store
+
+
+@pytest.fixture(scope="module")
+def clean_run(
+    catalog_graph: GraphStore, news_files: list[Path], tmp_path_factory, embedder: SentenceTransformerEmbedder
+) -> dict[str, Any]:
+    index_dir = tmp_path_factory.mktemp("indexes")
+    summary = run_news(catalog_graph, file_inputs(news_files), index_dir, embedder)
+    return {"summary": summary, "snapshot": snapshot(catalog_graph), "index_dir": index_dir}
+
+
+def test_articles_are_linked_tagged_and_indexed(clean_run: dict[str, Any], catalog_graph: GraphStore) -> None:
+    s: NewsIngestSummary = clean_run["summary"]
+    assert s.read == sum(SUBSET.values())
+    assert s.new + s.duplicates == s.read and s.new > 200
+    store = catalog_graph
+    counts = store.read(
+        "MATCH (a:Article) RETURN count(a) AS articles, "
+        "count { (a)-[:PUBLISHED_BY]->(:Source) } AS published, "
+        "sum(CASE WHEN a.complete_hash = a.content_hash THEN 1 ELSE 0 END) AS complete, "
+        "sum(CASE WHEN a.sentiment IS NULL THEN 1 ELSE 0 END) AS no_sentiment"
+    )[0]
+    assert counts["articles"] == s.new and counts["complete"] == s.new and counts["no_sentiment"] == 0
+    mentioned = store.read(
+        "MATCH (a:Article)-[r:MENTIONS]->(x) RETURN labels(x)[0] AS label, count(*) AS n, min(r.confidence) AS c"
+    )
+    by_label = {r["label"]: r["n"] for r in mentioned}
+    assert by_label.get("Model", 0) > 25 and by_label.get("Organization", 0) > 50
+    # every mention points at text that is really there
+    edges = store.read("MATCH (a:Article)-[r:MENTIONS]->(x) RETURN a.title + ' ' + a.body AS text, r.surface_forms AS forms")
+    assert all(any(f.lower() in e["text"].lower() for f in e["forms"]) for e in edges)
+    topics = store.read("MATCH (:Article)-[:ABOUT]->(t:Topic) RETURN t.id AS id, count(*) AS n ORDER BY n DESC")
+    assert len(topics) >= 5
+    # the graph's chunks and both indexes agree
+    expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
+    report = ChunkIndexes(clean_run["index_dir"], SentenceTransformerEmbedder()).verify(expected)
+    assert report.ok, report
+    models = store.read("MATCH (:Model)-[:HAS_CHUNK]->(c:Chunk {kind: 'model'}) RETURN count(c) AS n")[0]["n"]
+    assert models == store.read("MATCH (m:Model) RETURN count(m) AS n")[0]["n"]
+
+
+def test_vector_and_keyword_search_find_the_story(clean_run: dict[str, Any], embedder) -> None:
+    indexes = ChunkIndexes(clean_run["index_dir"], embedder)
+    hits = indexes.search_vector("Which model has the largest context window?", 5, AccessFilter.public())
+    assert len(hits) == 5
+    keyword = indexes.search_keyword("Claude 3.5 Sonnet", 5, AccessFilter.public())
+    assert keyword and all(h.score > 0 for h in keyword)
+
+
+def test_rerun_adds_nothing(
+    clean_run: dict[str, Any], catalog_graph: GraphStore, news_files: list[Path], embedder
+) -> None:
+    again = run_news(catalog_graph, file_inputs(news_files), clean_run["index_dir"], embedder)
+    assert (again.new, again.updated, again.chunks_embedded, again.model_cards_embedded) == (0, 0, 0, 0)
+    assert again.unchanged == clean_run["summary"].new
+    assert snapshot(catalog_graph) == clean_run["snapshot"]
+
+
+def test_crash_half_way_then_rerun_ends_like_a_clean_run(
+    clean_run: dict[str, Any], catalog_graph: GraphStore, news_files: list[Path], embedder, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    store = catalog_graph
+    store.write("MATCH (n) WHERE n:Article OR n:Chunk OR n:Source OR n:Topic DETACH DELETE n")
+    calls = {"n": 0}
+    real_save = ChunkIndexes.save
+
+    def crash_on_second_batch(self: ChunkIndexes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated kill between the graph writes and the index save")
+        real_save(self)
+
+    monkeypatch.setattr(ChunkIndexes, "save", crash_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100)
+    monkeypatch.setattr(ChunkIndexes, "save", real_save)
+    half = store.read("MATCH (a:Article) WHERE a.complete_hash IS NOT NULL RETURN count(a) AS n")[0]["n"]
+    assert 0 < half < clean_run["summary"].new
+    resumed = run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100)
+    assert resumed.unchanged == half
+    assert snapshot(store) == clean_run["snapshot"]
+    expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
+    assert ChunkIndexes(tmp_path, embedder).verify(expected).ok
+
+
+def test_near_duplicates_are_linked_and_confidential_items_stay_out_of_public_search(
+    catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
+) -> None:
+    item = next(
+        row for row in map(json.loads, (shared_data / "news" / "ai_news_direct_items.jsonl").open())
+        if len(row["title"].split()) >= 6 and len(row.get("description") or "") > 300
+    )
+    # the same story re-published elsewhere: new URL, prefixed title, one sentence added
+    twin = dict(item, id=item["id"] + "-mirror", source="mirror/blog", url=item["url"].rstrip("/") + "-mirror",
+                title="OpenAI: " + item["title"], description=item["description"] + " Reported by a mirror.")  # fmt: skip
+    secret = dict(item, id="memo-1", source="acme/internal", url="https://intranet.example/memo-1",
+                  title="Quarterly zebra-unicorn acquisition memo", description="Zebra unicorn acquisition plan.")  # fmt: skip
+    (tmp_path / "a.jsonl").write_text(json.dumps(item) + "\n" + json.dumps(twin) + "\n")
+    (tmp_path / "secret.jsonl").write_text(json.dumps(secret) + "\n")
+    inputs = file_inputs([tmp_path / "a.jsonl"], tmp=tmp_path)
+    inputs += file_inputs([tmp_path / "secret.jsonl"], classification="confidential", tmp=tmp_path)
+    summary = run_news(catalog_graph, inputs, tmp_path / "idx", embedder)
+    assert summary.near_duplicates == 1
+    linked = catalog_graph.read("MATCH (a:Article)-[r:NEAR_DUPLICATE_OF]->(b:Article) RETURN a.title AS a, b.title AS b")
+    assert linked == [{"a": twin["title"], "b": item["title"]}]
+    indexes = ChunkIndexes(tmp_path / "idx", embedder)
+    public = indexes.search_keyword("zebra unicorn acquisition", 5, AccessFilter.public())
+    assert all(not h.chunk_id.startswith(_article_id(catalog_graph, secret["title"])) for h in public)
+    everything = indexes.search_keyword("zebra unicorn acquisition", 5, AccessFilter.everything())
+    assert everything and everything[0].chunk_id.startswith(_article_id(catalog_graph, secret["title"]))
+
+
+def _article_id(store: GraphStore, title: str) -> str:
+    return store.read("MATCH (a:Article {title: $t}) RETURN a.id AS id", t=title)[0]["id"]
+
+
+def test_malformed_items_are_quarantined(catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder) -> None:
+    good = json.loads(next(iter((shared_data / "news" / "ai_news_direct_items.jsonl").open())))
+    bad_date = dict(good, id="x1", url="https://example.org/x1", published_date="yesterday-ish")
+    no_text = dict(good, id="x2", url="https://example.org/x2", title="", description="")
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in (good, bad_date, no_text)) + "\n")
+    summary = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
+    assert summary.quarantined == 2
+    rows = catalog_graph.read("MATCH (q:QuarantinedRow) WHERE q.source STARTS WITH 'news:' RETURN q.reason AS r")
+    assert len(rows) == 2 and all(r["r"] for r in rows)
+
+
+class _FeedHandler(http.server.BaseHTTPRequestHandler):
+    body = b""
+    etag = '"v1"'
+    requests: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        type(self).requests.append(dict(self.headers))
+        if self.headers.get("If-None-Match") == self.etag:
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("ETag", self.etag)
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server(shared_data: Path) -> Iterator[str]:
+    # five real lab posts that the module's subset does not contain
+    lines = islice((shared_data / "news" / "ai_news_direct_items.jsonl").open(), 1000, 1005)
+    rows = [json.loads(line) for line in lines]
+    items = "".join(
+        f"<item><title>{r['title']}</title><link>{r['url']}</link><description>{r.get('description') or ''}"
+        "</description><pubDate>Mon, 06 Oct 2025 12:00:00 GMT</pubDate></item>"
+        for r in rows
+    ).replace("&", "&amp;")
+    _FeedHandler.body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Lab feed</title>{items}</channel></rss>'.encode()
+    _FeedHandler.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    server.shutdown()
+
+
+def test_local_http_feed_honours_etag(catalog_graph: GraphStore, graph_settings: Settings, feed_server: str) -> None:
+    first = cli(graph_settings, "ingest", "news", feed_server, "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["new"] == 5
+    second = cli(graph_settings, "ingest", "news", feed_server, "--json")
+    summary = json.loads(second.stdout)
+    assert summary["not_modified_feeds"] == 1 and summary["read"] == 0
+    assert _FeedHandler.requests[-1].get("If-None-Match") == '"v1"'
+    assert "LLMXplorer" in _FeedHandler.requests[0].get("User-Agent", "")
+    # the CLI's indexes agree with the graph
+    verify = cli(graph_settings, "index", "verify", "--json")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads(verify.stdout)["ok"] is True
+
+
+def test_index_verify_detects_damage_and_rebuild_repairs(catalog_graph: GraphStore, graph_settings: Settings) -> None:
+    assert cli(graph_settings, "index", "verify").returncode == 0
+    indexes = ChunkIndexes(graph_settings.index_dir, SentenceTransformerEmbedder())
+    victim = sorted(indexes.vectors.ids())[:3]
+    indexes.remove(victim)
+    indexes.save()
+    damaged = cli(graph_settings, "index", "verify", "--json")
+    assert damaged.returncode == 1 and json.loads(damaged.stdout)["missing"] == 3
+    repaired = cli(graph_settings, "index", "rebuild")
+    assert repaired.returncode == 0, repaired.stderr
+    assert cli(graph_settings, "index", "verify").returncode == 0
+
+
+def test_unknown_source_is_a_clear_error(graph_settings: Settings, tmp_path: Path) -> None:
+    result = cli(graph_settings, "ingest", "news", str(tmp_path / "nope.xml"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"foo": 1}\n')
+    result = cli(graph_settings, "ingest", "news", str(odd))
+    assert result.returncode != 0 and "odd.jsonl" in result.stderr
