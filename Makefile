@@ -20,6 +20,7 @@ demo: install
 	$(BIN)/llmx demo $(if $(DATA),--data $(DATA))
 
 test: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 lint: install

@@ -34,7 +34,9 @@ def main() -> None:
     data = args.data if args.data.is_dir() else None
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), embedded_bolt_port=_free_port(), embedded_http_port=_free_port())
+        settings = Settings(
+            data_dir=Path(tmp), embedded_bolt_port=_free_port(), embedded_http_port=_free_port()
+        )
         server = EmbeddedServer(settings)
         started = time.perf_counter()
         server.ensure_running()

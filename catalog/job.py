@@ -152,7 +152,10 @@ class CatalogIngestJob:
                         "id": s.benchmark_id, "props": {"name": s.benchmark_name, "categories": s.categories}
                     }  # fmt: skip
                 for o in r.offers:
-                    provider_rows[o.provider_id] = {"id": o.provider_id, "props": {"name": o.provider_name or o.provider_id}}
+                    provider_rows[o.provider_id] = {
+                        "id": o.provider_id,
+                        "props": {"name": o.provider_name or o.provider_id},
+                    }
         modalities = [{"id": x} for x in ("text", "image", "audio", "video", "pdf", "file")]
         self.store.write_rows(queries.UPSERT_ORGANIZATIONS, sorted_rows(org_rows), now=now)
         self.store.write_rows(queries.UPSERT_LICENSES, sorted_rows(license_rows), now=now)
@@ -338,7 +341,12 @@ def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, 
 
 
 def _fact_row(model_id: str, key: str, choice: Any) -> dict[str, Any]:
-    return {"model_id": model_id, key: choice.value, "sources": choice.sources, "source_url": choice.source_url}
+    return {
+        "model_id": model_id,
+        key: choice.value,
+        "sources": choice.sources,
+        "source_url": choice.source_url,
+    }
 
 
 def _source_record_props(r: ModelRecord) -> dict[str, Any]:

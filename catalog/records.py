@@ -57,13 +57,18 @@ class ModelRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: SourceName
-    source_key: str = Field(min_length=1, description="Unique within the source, e.g. 'openrouter/openai/gpt-4o'.")
+    source_key: str = Field(
+        min_length=1, description="Unique within the source, e.g. 'openrouter/openai/gpt-4o'."
+    )
     source_url: str | None = None
-    model_id: str = Field(min_length=1, description="The source's own id for the model, e.g. 'gpt-4o-2024-08-06'.")
+    model_id: str = Field(
+        min_length=1, description="The source's own id for the model, e.g. 'gpt-4o-2024-08-06'."
+    )
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list, description="Other ids or names the source uses for it.")
     first_party: bool = Field(
-        False, description="The row comes from the developer itself (e.g. models.dev provider 'openai' for GPT-4o)."
+        False,
+        description="The row comes from the developer itself (e.g. models.dev provider 'openai' for GPT-4o).",
     )
 
     organization: str | None = Field(None, description="Canonical organisation id (see catalog.orgs).")

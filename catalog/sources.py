@@ -31,7 +31,9 @@ def reader_from_spec(spec: str) -> Reader:
     name, sep, path = spec.partition("=")
     name = name.strip().lower()
     if not sep or not path.strip():
-        raise ReaderError(f"Source '{spec}' is not NAME=PATH (for example llm-stats=../shared/data/catalog/llm_stats).")
+        raise ReaderError(
+            f"Source '{spec}' is not NAME=PATH (for example llm-stats=../shared/data/catalog/llm_stats)."
+        )
     if name not in READERS:
         raise ReaderError(f"Unknown source '{name}'; known sources: {', '.join(sorted(READERS))}.")
     target = Path(path).expanduser()
@@ -40,7 +42,9 @@ def reader_from_spec(spec: str) -> Reader:
     return READERS[name](target)
 
 
-def readers_for(specs: Sequence[str], *, installed: bool = True, data_dir: Path | None = None) -> list[Reader]:
+def readers_for(
+    specs: Sequence[str], *, installed: bool = True, data_dir: Path | None = None
+) -> list[Reader]:
     """The installed models.dev catalog (unless disabled), then sources from a data folder, then specs."""
     readers: list[Reader] = [ModelsDevReader()] if installed else []
     if data_dir is not None:

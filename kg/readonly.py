@@ -32,7 +32,9 @@ def check_read_only(cypher: str) -> None:
     match = _WRITE_WORDS.search(code)
     if match:
         clause = " ".join(match.group(1).upper().split())
-        raise ReadOnlyViolation(f"Refused: the query contains the write clause {clause}; only reads are allowed.")
+        raise ReadOnlyViolation(
+            f"Refused: the query contains the write clause {clause}; only reads are allowed."
+        )
     for call in _CALL.finditer(code):
         if call.group(1).lower() not in _READ_PROCEDURES:
             raise ReadOnlyViolation(

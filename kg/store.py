@@ -95,7 +95,9 @@ class GraphStore:
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
             return session.execute_read(work)
 
-    def read_only_query(self, cypher: str, params: dict[str, Any] | None = None, limit: int = 1000) -> list[Row]:
+    def read_only_query(
+        self, cypher: str, params: dict[str, Any] | None = None, limit: int = 1000
+    ) -> list[Row]:
         """Run a user-supplied query that must not write. It is always rolled back."""
         check_read_only(cypher)
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
@@ -104,7 +106,9 @@ class GraphStore:
                 result = tx.run(cypher, params or {})  # type: ignore[arg-type]  # guarded above
                 rows = [record.data() for _, record in zip(range(limit), result, strict=False)]
                 if result.consume().counters.contains_updates:
-                    raise ReadOnlyViolation("Refused: the query tried to change the graph; nothing was changed.")
+                    raise ReadOnlyViolation(
+                        "Refused: the query tried to change the graph; nothing was changed."
+                    )
                 return rows
             finally:
                 tx.rollback()

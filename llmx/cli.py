@@ -17,7 +17,7 @@ from kg.errors import GraphError
 from kg.stats import GraphStats, graph_stats
 
 from .console import fail, open_store, out, progress_bar
-from .news_cli import index_app, ingest_news
+from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
 from .settings import Settings, get_settings
 
 app = typer.Typer(help="LLMXplorer: a knowledge graph of the LLM landscape.", no_args_is_help=True)
@@ -28,14 +28,19 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
 ingest_app.command("news")(ingest_news)
 
-def run_catalog_ingest(settings: Settings, specs: list[str], installed: bool, data: Path | None) -> IngestSummary:
+
+def run_catalog_ingest(
+    settings: Settings, specs: list[str], installed: bool, data: Path | None
+) -> IngestSummary:
     try:
         readers = readers_for(specs, installed=installed, data_dir=data)
     except ReaderError as exc:
         raise fail(str(exc), code=2) from exc
     with open_store(settings) as store, progress_bar() as progress:
         store.apply_schema()
-        job = CatalogIngestJob(store, readers, progress=progress, run_log=settings.log_dir / "ingest-runs.jsonl")
+        job = CatalogIngestJob(
+            store, readers, progress=progress, run_log=settings.log_dir / "ingest-runs.jsonl"
+        )
         try:
             return job.run()
         except ReaderError as exc:
@@ -46,10 +51,13 @@ def run_catalog_ingest(settings: Settings, specs: list[str], installed: bool, da
 def ingest_catalog(
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", "-s", help="Extra source NAME=PATH: llm-stats=DIR, epoch=CSV|DIR, litellm=JSON."),
+        typer.Option(
+            "--source", "-s", help="Extra source NAME=PATH: llm-stats=DIR, epoch=CSV|DIR, litellm=JSON."
+        ),
     ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="A data folder laid out like ../shared/data: ingest every source found in it.")
+        Path | None,
+        typer.Option(help="A data folder laid out like ../shared/data: ingest every source found in it."),
     ] = None,
     installed: Annotated[bool, typer.Option(help="Ingest the installed models.dev catalog.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
@@ -76,7 +84,9 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 @graph_app.command("query")
 def query(
     cypher: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v (v parsed as JSON if it can be).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="k=v (v parsed as JSON if it can be).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
 ) -> None:
@@ -103,7 +113,9 @@ def start() -> None:
     """Start the embedded graph server (or report the one already running)."""
     settings = get_settings()
     if not settings.embedded:
-        raise fail(f"An external graph is configured ({settings.graph_uri}); there is no embedded server to start.")
+        raise fail(
+            f"An external graph is configured ({settings.graph_uri}); there is no embedded server to start."
+        )
     try:
         endpoint = EmbeddedServer(settings).ensure_running()
     except GraphError as exc:
@@ -133,23 +145,47 @@ def demo(
     data: Annotated[
         Path | None, typer.Option(help="A data folder like ../shared/data with the richer catalog sources.")
     ] = None,
+    news: Annotated[
+        list[Path] | None,
+        typer.Option(help="News files or folders to ingest (default: <data>/news when --data is given)."),
+    ] = None,
+    skip_news: Annotated[bool, typer.Option(help="Only the catalog: no news, no indexes.")] = False,
 ) -> None:
-    """The main job: ingest the catalog into the embedded graph and say where to go next."""
+    """The main job: ingest the catalog and the news into the embedded graph, build the indexes, report."""
     settings = get_settings()
     if data is not None and not data.is_dir():
         raise fail(f"The data folder {data} does not exist.", code=2)
-    summary = run_catalog_ingest(settings, [], True, data)
-    _print_summary(summary)
+    _print_summary(run_catalog_ingest(settings, [], True, data))
+    news_files = [] if skip_news else _news_files(news or ([data / "news"] if data is not None else []))
+    if news_files:
+        print_news_summary(run_news_ingest(settings, news_inputs(settings, news_files, None, None, None)))
     with open_store(settings) as store:
         result = graph_stats(store)
     _print_stats(result)
     out.print(
         "\nNext:\n"
         "  llmx graph stats                      # counts and coverage\n"
-        "  llmx graph query \"MATCH (m:Model)-[:DEVELOPED_BY]->(o:Organization {id: $org}) "
-        "RETURN m.name, m.release_date ORDER BY m.release_date DESC LIMIT 10\" -p org=meta\n"
+        '  llmx graph query "MATCH (m:Model)-[:DEVELOPED_BY]->(o:Organization {id: $org}) '
+        'RETURN m.name, m.release_date ORDER BY m.release_date DESC LIMIT 10" -p org=meta\n'
+        '  llmx graph query "MATCH (a:Article)-[:MENTIONS]->(m:Model {name: $name}) '
+        'RETURN a.published, a.title ORDER BY a.published DESC LIMIT 5" -p name=GPT-4o\n'
+        "  llmx index verify                     # the search indexes match the graph\n"
         "  llmx graph stop                       # stop the embedded graph server"
     )
+
+
+def _news_files(paths: list[Path]) -> list[str]:
+    files: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                str(p) for p in path.iterdir() if p.suffix in {".jsonl", ".xml", ".json", ".rss", ".atom"}
+            )
+        elif path.exists():
+            files.append(str(path))
+        else:
+            raise fail(f"The news path {path} does not exist.", code=2)
+    return files
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -167,7 +203,11 @@ def _print_summary(summary: IngestSummary) -> None:
         f"Read {summary.records_read} records ({', '.join(f'{k}: {v}' for k, v in summary.sources.items())}); "
         f"{summary.models} models: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged; {summary.quarantined} rows quarantined"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in summary.quarantined_by_reason.items())})" if summary.quarantined else "")
+        + (
+            f" ({', '.join(f'{k}: {v}' for k, v in summary.quarantined_by_reason.items())})"
+            if summary.quarantined
+            else ""
+        )
         + f"; {summary.elapsed_s:.1f} s."
     )
 

@@ -50,9 +50,15 @@ def news_inputs(settings: Settings, sources: list[str], config: Path | None, map
     if not sources and config is None:
         raise fail("Name at least one SOURCE (a file or URL) or --config feeds.yaml.", code=2)
     try:
-        parsed = FieldMapping.model_validate_json(mapping) if mapping and mapping.lstrip().startswith("{") else mapping
+        parsed = (
+            FieldMapping.model_validate_json(mapping)
+            if mapping and mapping.lstrip().startswith("{")
+            else mapping
+        )
         label = classification or settings.news_default_classification
-        inputs = inputs_from_specs(sources, mapping=parsed, classification=label, state_dir=settings.feed_state_dir)
+        inputs = inputs_from_specs(
+            sources, mapping=parsed, classification=label, state_dir=settings.feed_state_dir
+        )
         if config is not None:
             inputs += inputs_from_config(config, state_dir=settings.feed_state_dir)
     except (NewsSourceError, FeedConfigError, ValidationError) as exc:
@@ -61,7 +67,9 @@ def news_inputs(settings: Settings, sources: list[str], config: Path | None, map
 
 
 def ingest_news(
-    sources: Annotated[list[str] | None, typer.Argument(help="Files (RSS, Atom, JSON Feed, JSON Lines) or URLs.")] = None,
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="Files (RSS, Atom, JSON Feed, JSON Lines) or URLs.")
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="A feeds.yaml listing feeds to fetch or read.")] = None,
     mapping: Annotated[
         str | None, typer.Option(help="JSON Lines field mapping: a built-in name or a JSON FieldMapping.")
@@ -102,7 +110,9 @@ def verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     if as_json:
         print(json.dumps(result, indent=2))
     else:
-        out.print(("Indexes match the graph: " if report.ok else "Indexes DO NOT match the graph: ") + str(result))
+        out.print(
+            ("Indexes match the graph: " if report.ok else "Indexes DO NOT match the graph: ") + str(result)
+        )
     if not report.ok:
         raise typer.Exit(1)
 

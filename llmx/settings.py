@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(1000, ge=1, le=10_000, description="Rows per UNWIND write batch.")
 
     embedding_model: Path | None = Field(
-        None, description="Local sentence-transformers model directory; default: the packaged all-MiniLM-L6-v2."
+        None,
+        description="Local sentence-transformers model directory; default: the packaged all-MiniLM-L6-v2.",
     )
     embedding_device: str | None = Field(None, description="cpu or cuda; default: cuda when available.")
     embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")

@@ -19,7 +19,9 @@ COMMANDS = [[], ["ingest"], ["ingest", "catalog"], ["graph"], ["graph", "stats"]
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "llmx")
 def test_every_command_has_help(command: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "llmx", *command, "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "llmx", *command, "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
 

@@ -44,7 +44,9 @@ def _from_url(url: str, name: str | None, classification: str, state: FetchState
     )
 
 
-def _from_path(path: Path, mapping: FieldMapping | str | None, source: str | None, classification: str) -> NewsInput:
+def _from_path(
+    path: Path, mapping: FieldMapping | str | None, source: str | None, classification: str
+) -> NewsInput:
     if not path.exists():
         raise NewsSourceError(f"The news source {path} does not exist.")
     return NewsInput(str(path), classification, lambda: read_news(path, mapping=mapping, source=source))

@@ -102,7 +102,8 @@ class NewsIngestJob:
             self.indexes.save()
             embedded += report.embedded
             self.store.write_rows(
-                nq.MARK_ARTICLES_COMPLETE, [{"id": w.record.id, "content_hash": w.record.content_hash} for w in batch]
+                nq.MARK_ARTICLES_COMPLETE,
+                [{"id": w.record.id, "content_hash": w.record.content_hash} for w in batch],
             )
             self._advance(task, len(batch))
         cards = self._model_cards()
@@ -159,7 +160,9 @@ class NewsIngestJob:
                     counts["unchanged"] += 1
                 else:
                     counts["updated" if previous["content_hash"] != record.content_hash else "new"] += 1
-                    work.append(_Work(record, classification, previous.get("near_of"), previous.get("near_reason")))
+                    work.append(
+                        _Work(record, classification, previous.get("near_of"), previous.get("near_reason"))
+                    )
                     taken.add(record.id)
             else:
                 result = dedupe.check(record)
@@ -177,8 +180,14 @@ class NewsIngestJob:
     def _linker(self) -> EntityLinker:
         entities = [
             # a model and an organisation may share an id ('deepseek'): the linker needs them apart
-            CatalogEntity(f"Model:{r['id']}", "Model", r["name"], _linkable(r["aliases"]), None,
-                          r["org"] and f"Organization:{r['org']}")  # fmt: skip
+            CatalogEntity(
+                f"Model:{r['id']}",
+                "Model",
+                r["name"],
+                _linkable(r["aliases"]),
+                None,
+                r["org"] and f"Organization:{r['org']}",
+            )  # fmt: skip
             for r in self.store.read(nq.LINKABLE_MODELS)
         ]
         entities += [
@@ -190,13 +199,17 @@ class NewsIngestJob:
     def _write_reference_nodes(
         self, records: Sequence[tuple[ArticleRecord, str]], tagger: TopicTagger, now: str
     ) -> None:
-        sources = {r.source: {"id": r.source, "props": {"name": r.source_name or r.source}} for r, _ in records}
+        sources = {
+            r.source: {"id": r.source, "props": {"name": r.source_name or r.source}} for r, _ in records
+        }
         self.store.write_rows(nq.UPSERT_SOURCES, [sources[k] for k in sorted(sources)], now=now)
         topics = [{"id": e.id, "props": {"name": e.label, "kind": e.kind, "description": e.description}}
                   for e in tagger.entries]  # fmt: skip
         self.store.write_rows(nq.UPSERT_TOPICS, topics, now=now)
 
-    def _write_batch(self, batch: Sequence[_Work], linker: EntityLinker, tagger: TopicTagger, now: str) -> int:
+    def _write_batch(
+        self, batch: Sequence[_Work], linker: EntityLinker, tagger: TopicTagger, now: str
+    ) -> int:
         articles, models, orgs, about, near = [], [], [], [], []
         for w in batch:
             r = w.record
@@ -236,7 +249,9 @@ class NewsIngestJob:
         by_doc: dict[str, list[str]] = {}
         for c in chunks:
             by_doc.setdefault(c.doc_id, []).append(c.id)
-        self.store.write_rows(nq.DELETE_STALE_CHUNKS, [{"doc_id": d, "chunk_ids": ids} for d, ids in by_doc.items()])
+        self.store.write_rows(
+            nq.DELETE_STALE_CHUNKS, [{"doc_id": d, "chunk_ids": ids} for d, ids in by_doc.items()]
+        )
 
     def _model_cards(self) -> int:
         """One chunk per model with its key facts, so vector search finds models too."""

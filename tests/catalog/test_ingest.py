@@ -70,14 +70,18 @@ def test_full_ingest_meets_catalog_acceptance(full_graph: dict[str, Any], sessio
     assert stats.nodes["Model"] > 1000
 
 
-def test_rerun_changes_nothing(full_graph: dict[str, Any], session_store: GraphStore, shared_data: Path) -> None:
+def test_rerun_changes_nothing(
+    full_graph: dict[str, Any], session_store: GraphStore, shared_data: Path
+) -> None:
     again = ingest(session_store, shared_data)
     assert (again.created, again.updated) == (0, 0)
     assert again.unchanged == full_graph["summary"].models
     assert snapshot(session_store) == full_graph["snapshot"]
 
 
-def test_same_model_from_many_sources_is_one_node(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+def test_same_model_from_many_sources_is_one_node(
+    full_graph: dict[str, Any], session_store: GraphStore
+) -> None:
     # LLM-Stats lists the 2024-05-13 and 2024-08-06 snapshots of GPT-4o as two models, so they stay two;
     # every other spelling of each snapshot (dated ids, reseller paths, display names) joins one of them.
     for spelling in ("gpt-4o-2024-08-06", "azure/gpt-4o-2024-08-06", "GPT-4o (2024-08-06)", "gpt-4o"):
@@ -104,7 +108,14 @@ def test_every_fact_carries_provenance(full_graph: dict[str, Any], session_store
         "OR NOT EXISTS { (m)-[:DESCRIBED_BY]->(:SourceRecord) } RETURN count(m) AS n"
     )
     assert missing == [{"n": 0}]
-    for rel in ("DEVELOPED_BY", "HAS_LICENSE", "SUPPORTS_INPUT", "SUPPORTS_OUTPUT", "FINE_TUNED_FROM", "BASED_ON"):
+    for rel in (
+        "DEVELOPED_BY",
+        "HAS_LICENSE",
+        "SUPPORTS_INPUT",
+        "SUPPORTS_OUTPUT",
+        "FINE_TUNED_FROM",
+        "BASED_ON",
+    ):
         bad = session_store.read(
             f"MATCH ()-[e:{rel}]->() WHERE e.sources IS NULL OR size(e.sources) = 0 OR e.ingested_at IS NULL "
             "RETURN count(e) AS n"
@@ -127,7 +138,9 @@ def test_every_fact_carries_provenance(full_graph: dict[str, Any], session_store
     assert unsourced == [{"n": 0}]
 
 
-def test_conflicting_values_are_kept_and_queryable(full_graph: dict[str, Any], session_store: GraphStore) -> None:
+def test_conflicting_values_are_kept_and_queryable(
+    full_graph: dict[str, Any], session_store: GraphStore
+) -> None:
     conflicts = session_store.read(
         "MATCH (m:Model)-[:DESCRIBED_BY]->(r:SourceRecord) "
         "WHERE r.context_length IS NOT NULL AND m.context_length IS NOT NULL AND r.context_length <> m.context_length "
@@ -159,7 +172,9 @@ def test_kill_and_resume_ends_in_the_clean_graph(
     deadline = time.monotonic() + 300
     done = 0
     while time.monotonic() < deadline and process.poll() is None:
-        done = session_store.read("MATCH (m:Model) WHERE m.content_hash IS NOT NULL RETURN count(m) AS n")[0]["n"]
+        done = session_store.read("MATCH (m:Model) WHERE m.content_hash IS NOT NULL RETURN count(m) AS n")[0][
+            "n"
+        ]
         if done >= total // 3:
             break
         time.sleep(0.2)
@@ -174,7 +189,12 @@ def test_kill_and_resume_ends_in_the_clean_graph(
 def test_malformed_rows_are_quarantined_and_the_job_finishes(
     store: GraphStore, graph_settings: Settings, tmp_path: Path
 ) -> None:
-    good = {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": 128000, "max_output_tokens": 4096}
+    good = {
+        "litellm_provider": "openai",
+        "mode": "chat",
+        "max_input_tokens": 128000,
+        "max_output_tokens": 4096,
+    }
     data = {
         "gpt-good-1": good,
         "gpt-negative": good | {"max_input_tokens": -5},
@@ -184,14 +204,18 @@ def test_malformed_rows_are_quarantined_and_the_job_finishes(
     }
     path = tmp_path / "litellm.json"
     path.write_text(json.dumps(data))
-    result = cli(graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json")
+    result = cli(
+        graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json"
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["records_read"] == 2
     assert summary["quarantined"] == 3
     rows = store.read("MATCH (q:QuarantinedRow) RETURN q.source_key AS key, q.reason AS reason ORDER BY key")
     assert len(rows) == 3 and all(r["reason"] for r in rows)
-    again = cli(graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json")
+    again = cli(
+        graph_settings, "ingest", "catalog", "--no-installed", "--source", f"litellm={path}", "--json"
+    )
     assert json.loads(again.stdout)["quarantined"] == 3
     assert store.read("MATCH (q:QuarantinedRow) RETURN count(q) AS n") == [{"n": 3}]
 

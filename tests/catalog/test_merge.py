@@ -45,7 +45,13 @@ def test_majority_within_a_tier_and_agreeing_sources() -> None:
 def test_merge_marks_sources_and_undisclosed_parameters() -> None:
     records = [
         rec("llm-stats", "gpt-x", name="GPT-X", release_date=date(2024, 5, 13), parameters_disclosed=False),
-        rec("models-dev", "openai/gpt-x", first_party=True, release_date=date(2024, 5, 1), context_length=128_000),
+        rec(
+            "models-dev",
+            "openai/gpt-x",
+            first_party=True,
+            release_date=date(2024, 5, 1),
+            context_length=128_000,
+        ),
     ]
     merged = merge("gpt-x", records, ["GPT-X", "gpt-x", "openai/gpt-x"])
     assert merged.props["name"] == "GPT-X"

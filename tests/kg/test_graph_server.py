@@ -23,11 +23,15 @@ def test_second_process_reuses_running_server(graph_settings: Settings, graph_se
         f"s = Settings(**json.loads({graph_settings.model_dump_json()!r}));"
         "e = EmbeddedServer(s); e.ensure_running(); print(e.state().pid)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert int(result.stdout.strip().splitlines()[-1]) == state.pid
 
 
-def test_password_is_generated_private_and_stable(graph_settings: Settings, graph_server: EmbeddedServer) -> None:
+def test_password_is_generated_private_and_stable(
+    graph_settings: Settings, graph_server: EmbeddedServer
+) -> None:
     path = graph_settings.graph_dir / "password"
     assert path.stat().st_mode & 0o077 == 0
     assert len(path.read_text().strip()) >= 24
@@ -48,7 +52,10 @@ def test_port_taken_is_a_clear_error(tmp_path) -> None:
 
 def test_no_disk_space_is_a_clear_error(tmp_path) -> None:
     settings = Settings(
-        data_dir=tmp_path, embedded_bolt_port=free_port(), embedded_http_port=free_port(), min_free_disk_mb=10**12
+        data_dir=tmp_path,
+        embedded_bolt_port=free_port(),
+        embedded_http_port=free_port(),
+        min_free_disk_mb=10**12,
     )
     with pytest.raises(ServerStartError, match="MB free"):
         EmbeddedServer(settings).ensure_running()
@@ -58,7 +65,9 @@ def test_stale_state_file_is_ignored(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path, embedded_bolt_port=free_port(), embedded_http_port=free_port())
     server = EmbeddedServer(settings)
     settings.graph_dir.mkdir(parents=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     server.state_file.write_text(json.dumps({"pid": int(dead.stdout), "bolt_port": 1, "http_port": 2}))
     assert server.state() is None
     assert not server.state_file.exists()

@@ -47,7 +47,9 @@ def test_batched_writes_cross_batch_boundaries(store: GraphStore) -> None:
 def test_values_are_parameters_not_code(store: GraphStore) -> None:
     hostile = "x'}) DETACH DELETE n //"
     store.write_rows(queries.UPSERT_ORGANIZATIONS, [{"id": hostile, "props": {"name": hostile}}], now="t")
-    assert store.read("MATCH (o:Organization {id: $id}) RETURN o.name AS name", id=hostile) == [{"name": hostile}]
+    assert store.read("MATCH (o:Organization {id: $id}) RETURN o.name AS name", id=hostile) == [
+        {"name": hostile}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,15 @@ def news_files(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> l
     return files
 
 
-def run_news(store: GraphStore, inputs: list[NewsInput], index_dir: Path, embedder, **kw: Any) -> NewsIngestSummary:
+def run_news(
+    store: GraphStore, inputs: list[NewsInput], index_dir: Path, embedder, **kw: Any
+) -> NewsIngestSummary:
     return NewsIngestJob(store, inputs, ChunkIndexes(index_dir, embedder), **kw).run()
 
 
-def file_inputs(files: list[Path], classification: str = "public", tmp: Path | None = None) -> list[NewsInput]:
+def file_inputs(
+    files: list[Path], classification: str = "public", tmp: Path | None = None
+) -> list[NewsInput]:
     return inputs_from_specs([str(f) for f in files], mapping=None, classification=classification,
                              state_dir=tmp or files[0].parent)  # fmt: skip
 
@@ -92,9 +96,13 @@ def test_articles_are_linked_tagged_and_indexed(clean_run: dict[str, Any], catal
     by_label = {r["label"]: r["n"] for r in mentioned}
     assert by_label.get("Model", 0) > 25 and by_label.get("Organization", 0) > 50
     # every mention points at text that is really there
-    edges = store.read("MATCH (a:Article)-[r:MENTIONS]->(x) RETURN a.title + ' ' + a.body AS text, r.surface_forms AS forms")
+    edges = store.read(
+        "MATCH (a:Article)-[r:MENTIONS]->(x) RETURN a.title + ' ' + a.body AS text, r.surface_forms AS forms"
+    )
     assert all(any(f.lower() in e["text"].lower() for f in e["forms"]) for e in edges)
-    topics = store.read("MATCH (:Article)-[:ABOUT]->(t:Topic) RETURN t.id AS id, count(*) AS n ORDER BY n DESC")
+    topics = store.read(
+        "MATCH (:Article)-[:ABOUT]->(t:Topic) RETURN t.id AS id, count(*) AS n ORDER BY n DESC"
+    )
     assert len(topics) >= 5
     # the graph's chunks and both indexes agree
     expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
@@ -153,7 +161,8 @@ def test_near_duplicates_are_linked_and_confidential_items_stay_out_of_public_se
     catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
 ) -> None:
     item = next(
-        row for row in map(json.loads, (shared_data / "news" / "ai_news_direct_items.jsonl").open())
+        row
+        for row in map(json.loads, (shared_data / "news" / "ai_news_direct_items.jsonl").open())
         if len(row["title"].split()) >= 6 and len(row.get("description") or "") > 300
     )
     # the same story re-published elsewhere: new URL, prefixed title, one sentence added
@@ -167,7 +176,9 @@ def test_near_duplicates_are_linked_and_confidential_items_stay_out_of_public_se
     inputs += file_inputs([tmp_path / "secret.jsonl"], classification="confidential", tmp=tmp_path)
     summary = run_news(catalog_graph, inputs, tmp_path / "idx", embedder)
     assert summary.near_duplicates == 1
-    linked = catalog_graph.read("MATCH (a:Article)-[r:NEAR_DUPLICATE_OF]->(b:Article) RETURN a.title AS a, b.title AS b")
+    linked = catalog_graph.read(
+        "MATCH (a:Article)-[r:NEAR_DUPLICATE_OF]->(b:Article) RETURN a.title AS a, b.title AS b"
+    )
     assert linked == [{"a": twin["title"], "b": item["title"]}]
     indexes = ChunkIndexes(tmp_path / "idx", embedder)
     public = indexes.search_keyword("zebra unicorn acquisition", 5, AccessFilter.public())
@@ -180,7 +191,9 @@ def _article_id(store: GraphStore, title: str) -> str:
     return store.read("MATCH (a:Article {title: $t}) RETURN a.id AS id", t=title)[0]["id"]
 
 
-def test_malformed_items_are_quarantined(catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder) -> None:
+def test_malformed_items_are_quarantined(
+    catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
+) -> None:
     good = json.loads(next(iter((shared_data / "news" / "ai_news_direct_items.jsonl").open())))
     bad_date = dict(good, id="x1", url="https://example.org/x1", published_date="yesterday-ish")
     no_text = dict(good, id="x2", url="https://example.org/x2", title="", description="")
@@ -188,7 +201,9 @@ def test_malformed_items_are_quarantined(catalog_graph: GraphStore, shared_data:
     path.write_text("\n".join(json.dumps(x) for x in (good, bad_date, no_text)) + "\n")
     summary = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
     assert summary.quarantined == 2
-    rows = catalog_graph.read("MATCH (q:QuarantinedRow) WHERE q.source STARTS WITH 'news:' RETURN q.reason AS r")
+    rows = catalog_graph.read(
+        "MATCH (q:QuarantinedRow) WHERE q.source STARTS WITH 'news:' RETURN q.reason AS r"
+    )
     assert len(rows) == 2 and all(r["r"] for r in rows)
 
 
@@ -232,7 +247,9 @@ def feed_server(shared_data: Path) -> Iterator[str]:
     server.shutdown()
 
 
-def test_local_http_feed_honours_etag(catalog_graph: GraphStore, graph_settings: Settings, feed_server: str) -> None:
+def test_local_http_feed_honours_etag(
+    catalog_graph: GraphStore, graph_settings: Settings, feed_server: str
+) -> None:
     first = cli(graph_settings, "ingest", "news", feed_server, "--json")
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["new"] == 5
@@ -247,7 +264,9 @@ def test_local_http_feed_honours_etag(catalog_graph: GraphStore, graph_settings:
     assert json.loads(verify.stdout)["ok"] is True
 
 
-def test_index_verify_detects_damage_and_rebuild_repairs(catalog_graph: GraphStore, graph_settings: Settings) -> None:
+def test_index_verify_detects_damage_and_rebuild_repairs(
+    catalog_graph: GraphStore, graph_settings: Settings
+) -> None:
     assert cli(graph_settings, "index", "verify").returncode == 0
     indexes = ChunkIndexes(graph_settings.index_dir, SentenceTransformerEmbedder())
     victim = sorted(indexes.vectors.ids())[:3]
