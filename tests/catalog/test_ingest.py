@@ -84,7 +84,15 @@ def test_same_model_from_many_sources_is_one_node(
 ) -> None:
     # LLM-Stats lists the 2024-05-13 and 2024-08-06 snapshots of GPT-4o as two models, so they stay two;
     # every other spelling of each snapshot (dated ids, reseller paths, display names) joins one of them.
-    for spelling in ("gpt-4o-2024-08-06", "azure/gpt-4o-2024-08-06", "GPT-4o (2024-08-06)", "gpt-4o"):
+    expected = {
+        "gpt-4o-2024-08-06": {"models-dev", "llm-stats", "litellm"},
+        "azure/gpt-4o-2024-08-06": {"models-dev", "llm-stats", "litellm"},
+        "GPT-4o (2024-08-06)": {"models-dev", "llm-stats", "litellm"},
+        "gpt-4o": {"models-dev", "litellm"},  # the undated alias: first-party listings and resellers
+        "openai/gpt-4o": {"models-dev", "litellm"},
+    }
+    ids = {}
+    for spelling, sources in expected.items():
         rows = session_store.read(
             "MATCH (m:Model) WHERE m.id = $s OR $s IN m.aliases OR m.name = $s "
             "OPTIONAL MATCH (m)-[:DESCRIBED_BY]->(r:SourceRecord) "
@@ -92,7 +100,10 @@ def test_same_model_from_many_sources_is_one_node(
             s=spelling,
         )
         assert len(rows) == 1, (spelling, rows)
-        assert {"models-dev", "llm-stats", "litellm"} <= set(rows[0]["sources"]), (spelling, rows)
+        assert sources <= set(rows[0]["sources"]), (spelling, rows)
+        ids[spelling] = rows[0]["id"]
+    assert ids["gpt-4o-2024-08-06"] == ids["azure/gpt-4o-2024-08-06"] == ids["GPT-4o (2024-08-06)"]
+    assert ids["gpt-4o"] == ids["openai/gpt-4o"]
     sizes = session_store.read(
         "MATCH (m:Model) WHERE m.name IN ['Llama 3.1 8B Instruct', 'Llama 3.1 70B Instruct'] RETURN m.id AS id"
     )

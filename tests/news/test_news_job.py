@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from itertools import islice
@@ -247,9 +248,17 @@ def feed_server(shared_data: Path) -> Iterator[str]:
     server.shutdown()
 
 
+def _reset_news(store: GraphStore, settings: Settings) -> None:
+    """Other tests index into their own folders; the CLI's checks need the graph and its folder to agree."""
+    store.write("MATCH (n) WHERE n:Article OR n:Chunk OR n:Source OR n:Topic DETACH DELETE n")
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    shutil.rmtree(settings.feed_state_dir, ignore_errors=True)
+
+
 def test_local_http_feed_honours_etag(
     catalog_graph: GraphStore, graph_settings: Settings, feed_server: str
 ) -> None:
+    _reset_news(catalog_graph, graph_settings)
     first = cli(graph_settings, "ingest", "news", feed_server, "--json")
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["new"] == 5
@@ -265,8 +274,10 @@ def test_local_http_feed_honours_etag(
 
 
 def test_index_verify_detects_damage_and_rebuild_repairs(
-    catalog_graph: GraphStore, graph_settings: Settings
+    catalog_graph: GraphStore, graph_settings: Settings, news_files: list[Path]
 ) -> None:
+    _reset_news(catalog_graph, graph_settings)
+    assert cli(graph_settings, "ingest", "news", str(news_files[0])).returncode == 0
     assert cli(graph_settings, "index", "verify").returncode == 0
     indexes = ChunkIndexes(graph_settings.index_dir, SentenceTransformerEmbedder())
     victim = sorted(indexes.vectors.ids())[:3]

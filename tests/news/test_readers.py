@@ -371,10 +371,10 @@ def test_example_feed_list_loads_and_its_local_files_read() -> None:
     assert urls["openai/news"] == "https://openai.com/news/rss.xml"
     assert set(urls) == {"openai/news", "google_deepmind/blog", "huggingface/blog", "arxiv/cs.CL"}
     local = [f for f in feeds if f.path]
-    assert all(f.local_path(ROOT).is_file() for f in local)  # type: ignore[union-attr]
+    assert all(f.local_path(ROOT / "examples").is_file() for f in local)  # type: ignore[union-attr]
     assert {f.classification for f in feeds} == {"public"}
     issues_feed = next(f for f in local if f.name == "ainews")
-    records, quarantined = split(read_local_feed(issues_feed, ROOT))
+    records, quarantined = split(read_local_feed(issues_feed, ROOT / "examples"))
     assert (len(records), len(quarantined)) == (701, 0)
 
 
