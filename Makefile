@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= $(wildcard ../shared/data)
+NEWS   ?=
 
 .PHONY: install demo test lint bench stop clean
 
@@ -17,7 +18,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/llmx demo $(if $(DATA),--data $(DATA))
+	$(BIN)/llmx demo $(if $(DATA),--data $(DATA)) $(if $(filter none,$(NEWS)),--skip-news,$(if $(NEWS),--news $(NEWS)))
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
