@@ -297,3 +297,27 @@ def test_unknown_source_is_a_clear_error(graph_settings: Settings, tmp_path: Pat
     odd.write_text('{"foo": 1}\n')
     result = cli(graph_settings, "ingest", "news", str(odd))
     assert result.returncode != 0 and "odd.jsonl" in result.stderr
+
+
+def test_other_jsonl_needs_and_takes_a_field_mapping(
+    catalog_graph: GraphStore, graph_settings: Settings, shared_data: Path, tmp_path: Path
+) -> None:
+    rows = [
+        json.loads(line)
+        for line in islice((shared_data / "news" / "ainews_stories.jsonl").open(), 2000, 2003)
+    ]
+    own = [
+        {"headline": r["headline"], "body": r["text"], "when": r["date"], "link": r["url"], "key": r["id"]}
+        for r in rows
+    ]
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in own))
+    unmapped = cli(graph_settings, "ingest", "news", str(path))
+    assert unmapped.returncode != 0 and "mapping" in unmapped.stderr.lower()
+    mapping = {"name": "mine", "source": "acme", "id": "key", "title": "headline", "text": "body",
+               "published": "when", "url": "link", "url_is_permalink": False}  # fmt: skip
+    mapped = cli(graph_settings, "ingest", "news", str(path), "--mapping", json.dumps(mapping), "--json")
+    assert mapped.returncode == 0, mapped.stderr
+    assert json.loads(mapped.stdout)["new"] == 3
+    titles = catalog_graph.read("MATCH (a:Article {source: 'acme'}) RETURN a.title AS t ORDER BY t")
+    assert [r["t"] for r in titles] == sorted(r["headline"] for r in rows)
