@@ -25,6 +25,7 @@ from kg.store import GraphStore
 
 from . import orgs
 from .merge import MergedModel, merge
+from .progress import JobProgress
 from .readers.base import Reader
 from .records import ModelRecord, OrganizationInfo, Quarantined
 from .resolve import ModelCluster, ModelResolver, normalize
@@ -73,7 +74,7 @@ class CatalogIngestJob:
     ) -> None:
         self.store = store
         self.readers = readers
-        self.progress = progress
+        self.steps = JobProgress(progress)
         self.run_log = run_log
         self.model_batch = model_batch
 
@@ -122,14 +123,15 @@ class CatalogIngestJob:
         per_source: Counter[str] = Counter()
         skipped = 0
         for reader in self.readers:
-            task = self._task(f"read {reader.source.value}")
+            task = self.steps.task(f"read {reader.source.value}")
             for item in reader.read():
                 if isinstance(item, Quarantined):
                     quarantined.append(item)
                 else:
                     records.append(item)
                     per_source[reader.source.value] += 1
-                self._advance(task)
+                self.steps.advance(task)
+            self.steps.finish(task)
             skipped += reader.skipped
         return records, quarantined, dict(per_source), skipped
 
@@ -165,10 +167,10 @@ class CatalogIngestJob:
 
     def _write_models(self, rows: _Rows, now: str) -> None:
         # 1. every changed model node exists, so lineage edges between them can be written
-        task = self._task("write models", total=len(rows.models) * 2)
+        task = self.steps.task("write models", total=len(rows.models) * 2)
         for batch in _chunks(rows.models, self.model_batch):
             self.store.write_rows(queries.UPSERT_MODELS, batch, now=now)
-            self._advance(task, len(batch))
+            self.steps.advance(task, len(batch))
         # 2. facts per batch of models, then the batch is marked complete
         by_model = _group_by_model(rows)
         for batch in _chunks(rows.marks, self.model_batch):
@@ -178,7 +180,7 @@ class CatalogIngestJob:
                 if part:
                     self.store.write_rows(query, part, now=now)
             self.store.write_rows(queries.MARK_MODELS_COMPLETE, batch)
-            self._advance(task, len(batch))
+            self.steps.advance(task, len(batch))
 
     def _write_quarantine(self, quarantined: Sequence[Quarantined], now: str) -> None:
         rows = {}
@@ -195,14 +197,6 @@ class CatalogIngestJob:
         self.run_log.parent.mkdir(parents=True, exist_ok=True)
         with self.run_log.open("a") as handle:
             handle.write(json.dumps({"job": "catalog", "started_at": now, **summary.model_dump()}) + "\n")
-
-    # -- progress -------------------------------------------------------------------------
-    def _task(self, description: str, total: int | None = None) -> int | None:
-        return self.progress.add_task(description, total=total) if self.progress else None
-
-    def _advance(self, task: int | None, by: int = 1) -> None:
-        if self.progress is not None and task is not None:
-            self.progress.advance(task, by)
 
 
 _LINKS: tuple[tuple[Any, str], ...] = (

@@ -27,6 +27,7 @@ from rag.base import Chunk
 from rag.chunking import chunk_text, render_model_card
 from rag.indexes import ChunkIndexes
 
+from ..progress import JobProgress
 from .dedupe import Deduplicator, SeenArticle, Verdict
 from .inputs import NewsInput
 from .linking import CatalogEntity, EntityLinker
@@ -77,7 +78,7 @@ class NewsIngestJob:
         self.indexes = indexes
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
-        self.progress = progress
+        self.steps = JobProgress(progress)
         self.batch_size = batch_size
 
     def run(self) -> NewsIngestSummary:
@@ -94,7 +95,7 @@ class NewsIngestJob:
         self._write_reference_nodes(records, tagger, now)
 
         mentions = embedded = 0
-        task = self._task("articles", total=len(work))
+        task = self.steps.task("articles", total=len(work))
         for start in range(0, len(work), self.batch_size):
             batch = work[start : start + self.batch_size]
             mentions += self._write_batch(batch, linker, tagger, now)
@@ -105,7 +106,7 @@ class NewsIngestJob:
                 nq.MARK_ARTICLES_COMPLETE,
                 [{"id": w.record.id, "content_hash": w.record.content_hash} for w in batch],
             )
-            self._advance(task, len(batch))
+            self.steps.advance(task, len(batch))
         cards = self._model_cards()
         self._write_quarantine(quarantined, now)
         for source in self.inputs:
@@ -132,10 +133,11 @@ class NewsIngestJob:
     def _read(self) -> list[tuple[ArticleRecord | QuarantinedItem, str]]:
         items: list[tuple[ArticleRecord | QuarantinedItem, str]] = []
         for source in self.inputs:
-            task = self._task(f"read {source.label[-40:]}")
+            task = self.steps.task(f"read {source.label[-40:]}")
             for item in source.items():
                 items.append((item, source.classification))
-                self._advance(task)
+                self.steps.advance(task)
+            self.steps.finish(task)
         return items
 
     def _triage(
@@ -274,13 +276,6 @@ class NewsIngestJob:
             rows[key] = {"id": key, "props": {"source": f"news:{q.source}", "source_key": q.key,
                                               "reason": q.reason, "raw": raw}}  # fmt: skip
         self.store.write_rows(queries.UPSERT_QUARANTINE, [rows[k] for k in sorted(rows)], now=now)
-
-    def _task(self, description: str, total: int | None = None) -> int | None:
-        return self.progress.add_task(description, total=total) if self.progress else None
-
-    def _advance(self, task: int | None, by: int = 1) -> None:
-        if self.progress is not None and task is not None:
-            self.progress.advance(task, by)
 
 
 def _linkable(aliases: Iterable[str] | None) -> list[str]:
