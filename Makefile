@@ -22,10 +22,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/mypy kg llmx catalog rag bench
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/mypy kg llmx catalog rag bench
 
 bench: install
 	$(BIN)/python bench/ingest_catalog.py $(if $(DATA),--data $(DATA))

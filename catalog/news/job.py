@@ -212,7 +212,11 @@ class NewsIngestJob:
     def _write_batch(
         self, batch: Sequence[_Work], linker: EntityLinker, tagger: TopicTagger, now: str
     ) -> int:
-        articles, models, orgs, about, near = [], [], [], [], []
+        articles: list[dict[str, Any]] = []
+        models: list[dict[str, Any]] = []
+        orgs: list[dict[str, Any]] = []
+        about: list[dict[str, Any]] = []
+        near: list[dict[str, Any]] = []
         for w in batch:
             r = w.record
             mood = analyze(f"{r.title}. {r.summary or r.text or ''}"[:4000])
