@@ -168,9 +168,10 @@ class EmbeddedServer:
             "--state-file", str(self.state_file.resolve()),
         ]  # fmt: skip
         with open(self.log_file, "ab") as log:
+            # cwd: ArcadeDB writes its own log/ folder into the working directory
             process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True,
+                env=env, start_new_session=True, cwd=self.dir,
             )  # fmt: skip
         deadline = time.monotonic() + s.embedded_start_timeout_s
         while time.monotonic() < deadline:
