@@ -158,6 +158,9 @@ class NewsIngestJob:
             if record.id in taken:
                 counts["duplicate"] += 1
             elif previous is not None:
+                # the first record with an id wins in every run, so a later one with other content
+                # (the same URL twice in a feed) cannot flip the stored article back and forth
+                taken.add(record.id)
                 if previous["complete_hash"] == record.content_hash:
                     counts["unchanged"] += 1
                 else:
@@ -165,7 +168,6 @@ class NewsIngestJob:
                     work.append(
                         _Work(record, classification, previous.get("near_of"), previous.get("near_reason"))
                     )
-                    taken.add(record.id)
             else:
                 result = dedupe.check(record)
                 if result.verdict is Verdict.DUPLICATE:

@@ -192,6 +192,28 @@ def _article_id(store: GraphStore, title: str) -> str:
     return store.read("MATCH (a:Article {title: $t}) RETURN a.id AS id", t=title)[0]["id"]
 
 
+def test_same_url_twice_with_other_content_is_stable_across_runs(
+    catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
+) -> None:
+    rows = [
+        json.loads(line)
+        for line in islice((shared_data / "news" / "ai_news_direct_items.jsonl").open(), 3000, 3002)
+    ]
+    edited = dict(rows[0], description=(rows[0].get("description") or "") + " Updated later with more text.")
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (rows[0], rows[1], edited)))
+    first = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
+    assert (first.new, first.duplicates) == (2, 1)
+    again = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
+    assert (again.new, again.updated, again.unchanged, again.duplicates, again.chunks_embedded) == (
+        0,
+        0,
+        2,
+        1,
+        0,
+    )
+
+
 def test_malformed_items_are_quarantined(
     catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
 ) -> None:
