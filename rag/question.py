@@ -1,0 +1,532 @@
+"""Question analysis: link a question to graph entities, pick its family, fill typed slots.
+
+Built once from the graph's names (`QuestionAnalyzer.from_store`) or from a list of entities (tests).
+
+**Linking.** Models and organisations go through the news `EntityLinker` (its normalisation, version
+boundaries, alias ownership and context rules), then a scan of the question's word n-grams catches
+what prose rules leave out in a typed question: lower-case names (``mistral``), a name completed by a
+size (``llama 3.1 8b`` -> ``Llama 3.1 8B Instruct``). A one-word name without a digit from that scan
+must be capitalised unless it is an organisation that is not an English word. Licences, benchmarks and
+topics are matched by name on the same n-grams, and only next to a cue (a licence word, a score or
+rank word, a discussion word). Only when nothing is linked, rapidfuzz matches n-grams that carry a
+digit or a capital against model names, and only if the digits agree exactly: ``Llama 3.1 8B`` can
+never become ``70B``.
+
+**Families**, first rule that applies wins:
+1. lineage: a lineage cue (fine-tuned, based on, derived, base model) and a model;
+2. topic: a topic, a discussion cue (discussed, mentioned, news) and a question about models;
+3. news: a news cue and a model, organisation or topic;
+4. count: "how many / number of" about models, or a count cue and no model;
+5. rank: a benchmark and no model (a model with a benchmark asks for its own score);
+6. compare: two or more models;  7. attribute: one model (no attribute word: all its facts);
+8. organization: an organisation and no other filter;  9. list: filters or "which ... models";
+10. open: anything else (vector and keyword evidence only).
+
+**Follow-ups.** With `history` (earlier questions, oldest first), a question that links nothing
+("and its context window?") takes the entities of the last question that had some; a short one that
+links a model but asks nothing ("and Claude 3 Opus?") takes the previous family and attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+from catalog.news.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, normalise
+from kg import qa_queries
+from kg.store import GraphStore
+from rag.qa import Family, QuestionAnalysis
+
+EntityKind = Literal["Model", "Organization", "License", "Benchmark", "Topic"]
+
+
+@dataclass(frozen=True)
+class NamedEntity:
+    """A name the analyser can link; `org` is a model's developer id (context for the linker)."""
+
+    id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...] = ()
+    org: str | None = None
+
+
+@dataclass
+class _Links:
+    ids: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids, in question order
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    names: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, e: NamedEntity, start: int, end: int, surface: str) -> None:
+        if e.id not in self.ids.setdefault(e.kind, []):
+            self.ids[e.kind].append(e.id)
+            self.names.append({"id": e.id, "kind": e.kind, "name": e.name, "surface": surface})
+        self.spans.append((start, end))
+
+    def covers(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.spans)
+
+    def get(self, kind: EntityKind) -> list[str]:
+        return self.ids.get(kind, [])
+
+    def first(self, kind: EntityKind) -> str | None:
+        return next(iter(self.ids.get(kind, [])), None)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+# fmt: off
+# Attribute words, checked all; the one that appears first in the question is `attribute`.
+ATTRIBUTE_CUES: dict[str, re.Pattern[str]] = {
+    "developer": _rx(r"\bwho\b.{0,12}\b(made|makes|built|develop\w*|created?|trained?|released?|behind)\b"
+                     r"|\bdevelop(er|ed by)\b|\bmakers?\b|\bwhich (company|organi[sz]ation|lab)\b|\bcreators?\b"),
+    "max_output": _rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
+    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|\binput (tokens?|limit)\b"),
+    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data (until|up to|through)\b"),
+    "release_date": _rx(r"\breleased?\b|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
+    "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|\bsize\b"),
+    "license": _rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
+    "open_weights": _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bdownload\w*\b|\bself-?host\w*\b|\bclosed\b|\bproprietary\b"),
+    "modalities": _rx(r"\bmodalit\w*|\bimages?\b|\bvision\b|\baudio\b|\bvideos?\b|\bmultimodal\b|\bpdfs?\b|\bspeech\b"),
+    "price": _rx(r"\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$|\bper (million|1m)\b"),
+    "reasoning": _rx(r"\breason(ing)? model\b|\bthinking model\b|\bcan \w+ (reason|think)\b"),
+    "tool_use": _rx(r"\btool[- ]?(use|calling|calls)\b|\bfunction[- ]calling\b"),
+}
+_SCORE = _rx(r"\bscor\w*|\bbenchmark\w*|\bbest\b|\btop\b|\bhighest\b|\bleader\w*|\brank\w*|\bperform\w*|\bresults?\b"
+             r"|\bleads?\b|\bgets?\b|\bachiev\w*|\bhow (well|good)\b|\bdo(es)? on\b|\bstrongest\b")
+_LINEAGE = _rx(r"\bfine[- ]?tun\w*|\bbased on\b|\bderiv\w*|\bbase model\b|\bbuilt on\b|\bdescend\w*|\blineage\b"
+               r"|\bancestors?\b|\bparent model\b|\bdistill\w* from\b")
+_NEWS = _rx(r"\bnews\b|\bheadlines?\b|\barticles?\b|\breport(ed|s)?\b|\bannounce\w*|\bcoverage\b|\bpress\b"
+            r"|\bwhat happened\b|\blatest on\b|\bstor(y|ies)\b|\bwritten about\b|\bsa(y|ying|ys|id) about\b")
+_DISCUSSED = _rx(r"\bdiscuss\w*|\bmention\w*|\btalked about\b|\bcovered\b|\bcoverage\b|\bnews\b|\barticles?\b"
+                 r"|\bassociated with\b|\bin connection with\b|\bin the context of\b|\blinked to\b|\bsa(y|ying|ys|id) about\b")
+_MODELS_WORD = _rx(r"\bmodels?\b|\bllms?\b")
+_COUNT = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b")
+_COUNT_MODELS = _rx(r"\b(how many|number of|count( of)?)\b(\s+[\w-]+){0,4}?\s+(models?|llms?)\b")
+_PER_ORG = _rx(r"\b(each|per|every|by) (organi[sz]ation|company|companies|lab|developer|org)\b"
+               r"|\bwhich (organi[sz]ation|company|lab|developer)\b.*\bmost\b")
+_LIST = _rx(r"\b(which|what|list|show|name|find|give me)\b(\s+[\w-]+){0,3}?\s+(models?|llms?)\b")
+_LICENSE_WORD = _rx(r"\blicen[cs]\w*\b")
+_FOLLOW_UP = _rx(r"^\s*(and|what about|how about|same for|what of|also)\b")
+_OPEN = _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bopen models?\b|\bdownloadable\b|\bself-?host\w*")
+_CLOSED = _rx(r"\bclosed([- ]?(weights?|source))?\b|\bproprietary\b|\bapi[- ]only\b")
+_REASONING = _rx(r"\b(reasoning|thinking) models?\b")
+_MODALITY = (("image", _rx(r"\bvision\b|\bimages?\b|\bmultimodal\b")), ("audio", _rx(r"\baudio\b|\bspeech\b")),
+             ("video", _rx(r"\bvideos?\b")), ("pdf", _rx(r"\bpdfs?\b")))
+_QUANTITY = _rx(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|thousand|million)?\b\s*(?P<tok>tokens?)?")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twenty": 20}
+_NUM = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_LIMIT = _rx(rf"\btop[- ]{_NUM}\b|\b{_NUM}\s+(best|top|newest|latest|most|largest|biggest|highest|recent|models?|llms?)\b"
+             rf"|\blimit {_NUM}\b")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WHEN = r"(\d{4}-\d{2}-\d{2}|(?:" + "|".join(_MONTHS) + r")[a-z]*\.?\s+(?:19|20)\d{2}|(?:19|20)\d{2})\b"
+_DATE_BETWEEN = _rx(rf"\bbetween\s+{_WHEN}\s+and\s+{_WHEN}")
+_DATE = _rx(rf"\b(?P<prep>since|after|from|before|until|till|through|by|in|during|of)?\s*{_WHEN}")
+_RELATIVE = _rx(r"\b(last|past|previous)\s+(\d+\s+)?(day|week|month|year)s?\b|\bthis (week|month|year)\b")
+# Words that, lower-case, are words and not names in a question.
+_QUESTION_WORDS = STOPWORDS | {"writer", "inception", "morph", "fair", "together", "open", "essential"}
+_WORD = re.compile(r"[A-Za-z0-9+]+")
+_SIZE = re.compile(r"\d+(x\d+)?[bmBM]")  # "8B", "8x7B": a size completes a name to the model of that size
+# Benchmark names that are English words: linked only when not written in lower case.
+_WORDLIKE_BENCHMARKS = {"if", "include", "drop", "arc", "meld", "nexus", "pope", "frames", "nq", "hle", "crag",
+                        "ruler", "blink", "collie", "arena", "aider"}
+# fmt: on
+_FUZZY_CUTOFF = 88.0
+_MAX_NGRAM = 8
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+
+
+def _digits(key: str) -> list[str]:
+    return re.findall(r"\d+", key)
+
+
+def _linkable(aliases: Iterable[str] | None) -> list[str]:
+    """Names that can appear in a question: routing paths ('azure/eu/gpt-4o') cannot."""
+    return [a for a in aliases or [] if "/" not in a and ":" not in a]
+
+
+class QuestionAnalyzer:
+    """Links, classifies and fills slots; pure logic after construction (no graph access)."""
+
+    def __init__(self, entities: Iterable[NamedEntity], *, today: date | None = None) -> None:
+        self.today = today or date.today()
+        self.entities: dict[tuple[str, str], NamedEntity] = {(e.kind, e.id): e for e in entities}
+        people = [e for e in self.entities.values() if e.kind in ("Model", "Organization")]
+        self._linker = EntityLinker(
+            CatalogEntity(f"{e.kind}:{e.id}", e.kind, e.name, _linkable(e.aliases), None,  # type: ignore[arg-type]
+                          e.org and f"Organization:{e.org}")
+            for e in people
+        )  # fmt: skip
+        # Licences, benchmarks, topics: normalised name -> entity (the first registered keeps a name).
+        self._phrases: dict[str, dict[str, NamedEntity]] = {"License": {}, "Benchmark": {}, "Topic": {}}
+        for e in self.entities.values():
+            if e.kind in self._phrases:
+                for name in (e.name, *e.aliases):
+                    if normalise(name):
+                        self._phrases[e.kind].setdefault(normalise(name), e)
+        self._model_keys = sorted(
+            {normalise(n) for e in people for n in (e.name, *_linkable(e.aliases))} - {""}
+        )
+
+    @classmethod
+    def from_store(
+        cls, store: GraphStore, *, today: date | None = None, limit: int = 100_000
+    ) -> QuestionAnalyzer:
+        entities = [NamedEntity(r["id"], "Model", r["name"] or r["id"], tuple(r["aliases"] or ()), r["org"])
+                    for r in store.read(qa_queries.QA_MODEL_NAMES, limit=limit)]  # fmt: skip
+        entities += [NamedEntity(r["id"], "Organization", r["name"] or r["id"], tuple(r["aliases"] or ()))
+                     for r in store.read(qa_queries.QA_ORGANIZATION_NAMES, limit=limit)]  # fmt: skip
+        entities += [NamedEntity(r["id"], "License", r["name"] or r["id"], (r["id"],))
+                     for r in store.read(qa_queries.QA_LICENSE_NAMES, limit=limit)]  # fmt: skip
+        entities += [NamedEntity(r["id"], "Benchmark", r["name"] or r["id"], (r["id"],))
+                     for r in store.read(qa_queries.QA_BENCHMARK_NAMES, limit=limit)]  # fmt: skip
+        entities += [NamedEntity(r["id"], "Topic", r["name"] or r["id"], _topic_aliases(r["id"], r["name"] or ""))
+                     for r in store.read(qa_queries.QA_TOPIC_NAMES, limit=limit)]  # fmt: skip
+        return cls(entities, today=today)
+
+    # ------------------------------------------------------------------ public
+    def analyze(self, question: str, history: Sequence[str] = ()) -> QuestionAnalysis:
+        links = self.link(question)
+        analysis = self._decide(question, links)
+        if history:
+            analysis = self._follow_up(question, links, analysis, list(history)[-3:])
+        return analysis
+
+    def link(self, question: str) -> _Links:
+        links = _Links()
+        for m in self._linker.link(question):
+            kind, eid = m.entity_id.split(":", 1)
+            for surface in m.surface_forms:
+                start = question.find(surface)
+                links.add(self.entities[(kind, eid)], start, start + len(surface), surface)
+        words = list(_WORD.finditer(question))
+        self._scan_people(question, words, links)
+        self._scan_phrases(question, words, links)
+        if not links.get("Model") and not links.get("Organization"):
+            self._fuzzy(question, words, links)
+        return links
+
+    # ----------------------------------------------------------------- linking
+    def _ngrams(self, words: list[re.Match[str]], links: _Links) -> Iterable[tuple[int, int, str]]:
+        """(first word, last word + 1, normalised key), longest first at each position, uncovered only."""
+        for i in range(len(words)):
+            for j in range(min(len(words), i + _MAX_NGRAM), i, -1):
+                if not links.covers(words[i].start(), words[j - 1].end()):
+                    yield i, j, normalise("".join(w.group() for w in words[i:j]))
+
+    def _scan_people(self, q: str, words: list[re.Match[str]], links: _Links) -> None:
+        taken = -1
+        for i, j, key in self._ngrams(words, links):
+            if i <= taken:
+                continue
+            start, end = words[i].start(), words[j - 1].end()
+            entity = self._linker.lookup(key)
+            if entity is None and j - i >= 2 and _SIZE.fullmatch(words[j - 1].group()):
+                entity = self._complete(key)  # "llama 3.1 8b" -> "Llama 3.1 8B Instruct"
+            if (
+                entity is None
+                or not self._accept(entity.kind, q[start:end], key)
+                or self._continues(q, end, key)
+            ):
+                continue
+            kind, eid = entity.id.split(":", 1)
+            links.add(self.entities[(kind, eid)], start, end, q[start:end])
+            taken = j - 1
+
+    def _complete(self, key: str) -> CatalogEntity | None:
+        """The shortest model name that starts with `key` and has the same digits."""
+        at = bisect_left(self._model_keys, key)
+        options: list[str] = []
+        while at < len(self._model_keys) and self._model_keys[at].startswith(key) and len(options) < 50:
+            if _digits(self._model_keys[at]) == _digits(key):
+                options.append(self._model_keys[at])
+            at += 1
+        return self._linker.lookup(min(options, key=len), "Model") if options else None
+
+    @staticmethod
+    def _continues(q: str, end: int, key: str = "x") -> bool:
+        """True when a version goes on after a name that ends in a digit ('Llama 3' in 'Llama 3.1')."""
+        return key[-1:].isdigit() and re.match(r"[.,]\d|[ -]\d{1,2}\b", q[end : end + 4]) is not None
+
+    @staticmethod
+    def _accept(kind: str, surface: str, key: str) -> bool:
+        if any(c.isdigit() for c in key) or len(surface.split()) >= 2:
+            return True
+        word = surface.lower()
+        if len(key) <= 3 or word in _QUESTION_WORDS:
+            return surface != word  # "IBM", "xAI", "Writer"; not "fair" or "writer"
+        if kind == "Organization":
+            return True
+        return surface[:1].isupper() and word not in GENERIC_WORDS
+
+    def _scan_phrases(self, q: str, words: list[re.Match[str]], links: _Links) -> None:
+        cue = {
+            "License": _LICENSE_WORD.search(q),
+            "Benchmark": _SCORE.search(q),
+            "Topic": _DISCUSSED.search(q),
+        }
+        for kind in ("License", "Benchmark", "Topic"):
+            taken = -1
+            for i, j, key in self._ngrams(words, links):
+                entity = self._phrases[kind].get(key) or self._phrases[kind].get(key.removesuffix("s"))
+                if i <= taken or entity is None:
+                    continue
+                surface = q[words[i].start() : words[j - 1].end()]
+                if kind == "Benchmark" and surface.islower() and key in _WORDLIKE_BENCHMARKS:
+                    continue  # "if", "drop", "arc": a benchmark only when written like one
+                if cue[kind] or (kind == "License" and any(c.isdigit() for c in key)):
+                    links.add(entity, words[i].start(), words[j - 1].end(), surface)
+                    taken = j - 1
+
+    def _fuzzy(self, q: str, words: list[re.Match[str]], links: _Links) -> None:
+        best: tuple[float, int, int, str] | None = None
+        for i, j, key in self._ngrams(words, links):
+            span = words[i:j]
+            if len(key) < 5 or not any(
+                w.group()[0].isupper() or any(c.isdigit() for c in w.group()) for w in span
+            ):
+                continue
+            for name, score in self._near(key, sized=bool(_SIZE.fullmatch(span[-1].group()))):
+                if _digits(name) == _digits(key) and (best is None or score > best[0]):
+                    best = (score, span[0].start(), span[-1].end(), name)
+        if best is not None and (entity := self._linker.lookup(best[3])) is not None:
+            kind, eid = entity.id.split(":", 1)
+            links.add(self.entities[(kind, eid)], best[1], best[2], q[best[1] : best[2]])
+
+    def _near(self, key: str, *, sized: bool) -> list[tuple[str, float]]:
+        """Model names within the fuzzy cutoff of `key`; a key ending in a size ('lama 3.1 70b') may
+        also match the start of a longer name ('llama 3.1 70b instruct')."""
+        hits = process.extract(key, self._model_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=5)
+        out = [(name, float(score)) for name, score, _ in hits]
+        if sized:
+            for name, _, _ in process.extract(key, self._model_keys, scorer=fuzz.partial_ratio,
+                                              score_cutoff=_FUZZY_CUTOFF, limit=10):  # fmt: skip
+                score = fuzz.ratio(key, name[: len(key) + 1])
+                if score >= _FUZZY_CUTOFF:
+                    out.append((name, score - 1))  # a whole-name match of equal score wins
+        return out
+
+    # ------------------------------------------------------------ families
+    def _decide(self, q: str, links: _Links) -> QuestionAnalysis:
+        models, orgs = links.get("Model"), links.get("Organization")
+        benchmark = links.first("Benchmark")
+        topic = links.first("Topic")
+        rest = _blank(q, links.spans)  # cues and numbers are read without the linked names
+        attributes = _attributes(rest, has_benchmark=benchmark is not None)
+        filters = _filters(rest, links, self.today)
+        since, until = _date_range(rest, self.today)
+        family: Family
+        if models and _LINEAGE.search(rest):
+            family = "lineage"
+        elif (
+            topic
+            and not models
+            and _DISCUSSED.search(rest)
+            and (_MODELS_WORD.search(rest) or _LIST.search(rest))
+        ):
+            family = "topic"  # fmt: skip
+        elif _NEWS.search(rest) and (models or orgs or topic):
+            family = "news"
+        elif _COUNT_MODELS.search(rest) or (_COUNT.search(rest) and not models) or _PER_ORG.search(rest):
+            family = "count"
+        elif benchmark and not models:
+            family = "rank"
+        elif len(models) >= 2:
+            family = "compare"
+        elif models:
+            family = "attribute"
+        elif orgs and set(filters) <= {"org"}:
+            family = "organization"
+        elif filters or _LIST.search(rest):
+            family = "list"
+        else:
+            family = "open"
+        slots: dict[str, Any] = {
+            "model_ids": models, "org_ids": orgs, "org_id": orgs[0] if orgs else None,
+            "license_id": links.first("License"), "benchmark_id": benchmark, "topic_id": topic,
+            "attribute": attributes[0] if attributes else None, "attributes": attributes, "filters": filters,
+            "date_from": since and since.isoformat(), "date_to": until and until.isoformat(),
+            "limit": _limit(rest), "group_by": "organization" if family == "count" and _PER_ORG.search(rest) else None,
+            "entities": links.names, "resolved_from_history": False, "search_text": q,
+        }  # fmt: skip
+        return QuestionAnalysis(family=family, slots=slots)
+
+    def _follow_up(
+        self, q: str, links: _Links, current: QuestionAnalysis, history: list[str]
+    ) -> QuestionAnalysis:
+        previous = self.analyze(history[-1], history[:-1])
+        prev = previous.slots
+        if not links.ids:  # "and its context window?": the entities of the previous question
+            inherited = _Links(names=list(prev["entities"]))
+            for kind, key in _SLOT_OF_KIND:
+                value = prev[key]
+                if value:
+                    inherited.ids[kind] = list(value) if isinstance(value, list) else [value]
+            if not inherited.ids:
+                return current
+            resolved = self._decide(q, inherited)
+            if not resolved.slots["attributes"] and resolved.family in (
+                "attribute",
+                "compare",
+                "organization",
+                "open",
+            ):
+                resolved.family = previous.family
+                resolved.slots.update(attribute=prev["attribute"], attributes=prev["attributes"])
+        elif _FOLLOW_UP.search(q) and not current.slots["attributes"] and len(q.split()) <= 8:
+            resolved = current  # "and Claude 3 Opus?": the previous question, asked about another entity
+            resolved.family = _carried_family(previous.family, current)
+            resolved.slots.update(attribute=prev["attribute"], attributes=prev["attributes"])
+            if resolved.family in ("count", "list", "rank"):
+                resolved.slots["filters"] = {**prev["filters"], **current.slots["filters"]}
+                resolved.slots["benchmark_id"] = current.slots["benchmark_id"] or prev["benchmark_id"]
+        else:
+            return current
+        names = ", ".join(e["name"] for e in resolved.slots["entities"])
+        resolved.slots["resolved_from_history"] = True
+        resolved.slots["search_text"] = f"{names}: {q}" if names else q
+        return resolved
+
+
+_SLOT_OF_KIND: tuple[tuple[EntityKind, str], ...] = (
+    ("Model", "model_ids"), ("Organization", "org_ids"), ("Benchmark", "benchmark_id"), ("Topic", "topic_id"),
+    ("License", "license_id"),
+)  # fmt: skip
+
+
+def _carried_family(previous: Family, current: QuestionAnalysis) -> Family:
+    models, orgs = current.slots["model_ids"], current.slots["org_ids"]
+    if previous in ("attribute", "compare"):
+        return "compare" if len(models) >= 2 else "attribute" if models else "organization"
+    if previous in ("news", "lineage") and (models or (previous == "news" and orgs)):
+        return previous
+    if previous in ("count", "list", "rank", "organization") and not models:
+        return previous
+    return current.family
+
+
+# ---------------------------------------------------------------- slot helpers
+def _topic_aliases(topic_id: str, label: str) -> tuple[str, ...]:
+    """'Safety / alignment / security' -> ('Safety', 'alignment', 'security', 'safety')."""
+    parts = [re.sub(r"\(.*?\)", "", p).strip() for p in label.split("/")]
+    return tuple(p for p in [*parts, topic_id.replace("_", " ")] if p)
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The question with linked names blanked, so 'GPT-4o-2024-08-06' or 'AIME 2025' are no dates."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _attributes(text: str, *, has_benchmark: bool) -> list[str]:
+    found = [(m.start(), name) for name, rx in ATTRIBUTE_CUES.items() if (m := rx.search(text))]
+    if has_benchmark:
+        found.append((-1, "benchmark_score"))
+    return [name for _, name in sorted(found)]
+
+
+def _filters(text: str, links: _Links, today: date) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    if _OPEN.search(text):
+        filters["open_weights"] = True
+    elif _CLOSED.search(text):
+        filters["open_weights"] = False
+    if _REASONING.search(text):
+        filters["reasoning"] = True
+    for modality, rx in _MODALITY:
+        if rx.search(text):
+            filters["modality"] = modality
+            break
+    if re.search(r"\bcontext\b|\btokens?\b|\bwindow\b", text, re.I):
+        for m in _QUANTITY.finditer(text):
+            value = _quantity(m)
+            if value is not None:
+                filters["min_context"] = value
+                break
+    since, until = _date_range(text, today)
+    if since:
+        filters["released_after"] = since.isoformat()
+    if until:
+        filters["released_before"] = until.isoformat()
+    if links.get("Organization"):
+        filters["org"] = links.get("Organization")[0]
+    if links.get("License"):
+        filters["license"] = links.get("License")[0]
+    return filters
+
+
+def _quantity(m: re.Match[str]) -> int | None:
+    """'128k', '1M tokens', '200,000 tokens' -> tokens; a bare small number or a year is none."""
+    number = float(m.group("num").replace(",", ""))
+    unit = (m.group("unit") or "").lower()
+    scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(unit, 1.0)
+    if unit or m.group("tok") or number >= 4096 and not 1900 <= number <= 2100:
+        return int(number * scale)
+    return None
+
+
+def _limit(text: str) -> int | None:
+    m = _LIMIT.search(text)
+    if not m:
+        return None
+    word = next(g for g in m.groups() if g and g.lower() not in _LIMIT_FOLLOWERS).lower()
+    return min(MAX_LIMIT, _NUMBER_WORDS.get(word) or int(word))
+
+
+_LIMIT_FOLLOWERS = {"best", "top", "newest", "latest", "most", "largest", "biggest", "highest", "recent",
+                    "model", "models", "llm", "llms"}  # fmt: skip
+
+
+def _period(when: str) -> tuple[date, date]:
+    """The first and last day of '2024-03-05', 'March 2024' or '2024'."""
+    when = when.lower().strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+        day = date.fromisoformat(when)
+        return day, day
+    if when[:3] in _MONTHS:
+        year, month = int(when.split()[-1]), _MONTHS.index(when[:3]) + 1
+        nxt = date(year + (month == 12), month % 12 + 1, 1)
+        return date(year, month, 1), nxt - timedelta(days=1)
+    return date(int(when), 1, 1), date(int(when), 12, 31)
+
+
+def _date_range(text: str, today: date) -> tuple[date | None, date | None]:
+    """Inclusive (from, to); 'after 2024' starts in 2025, 'since 2024' in 2024, 'in 2024' is both ends."""
+    if m := _DATE_BETWEEN.search(text):
+        return _period(m.group(1))[0], _period(m.group(2))[1]
+    if m := _RELATIVE.search(text):
+        if m.group(4):
+            unit = m.group(4).lower()
+            start = {"week": today - timedelta(days=today.weekday()), "month": today.replace(day=1),
+                     "year": today.replace(month=1, day=1)}[unit]  # fmt: skip
+            return start, today
+        days = {"day": 1, "week": 7, "month": 31, "year": 366}[m.group(3).lower()]
+        return today - timedelta(days=days * int(m.group(2) or 1)), today
+    since: date | None = None
+    until: date | None = None
+    for m in _DATE.finditer(text):
+        first, last = _period(m.group(2))
+        prep = (m.group("prep") or "in").lower()
+        if prep in ("since", "from"):
+            since = first
+        elif prep == "after":
+            since = last + timedelta(days=1)
+        elif prep == "before":
+            until = first - timedelta(days=1)
+        elif prep in ("until", "till", "through", "by"):
+            until = last
+        else:
+            since, until = first, last
+    return since, until

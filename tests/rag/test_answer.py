@@ -1,0 +1,213 @@
+"""Grounded answers: the real SmolLM2 over facts built from the real catalog, plus scripted model
+replies for what a small model does only sometimes (invented citations, misquoted values)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from rag.answer import Answerer, mentions, tidy
+from rag.generation.transformers_backend import TransformersGenerator
+from rag.prompts import GROUNDED_ANSWER, PromptError, PromptTemplate, format_evidence
+from rag.qa import Answer, Evidence, Generator
+from tests.generation_fixtures import catalog_rows, chat_model, fact, result_for  # noqa: F401
+
+GPT4O = "gpt-4o-2024-05-13"
+ARTICLE = Evidence(
+    kind="article", id="hello-gpt-4o#0", title="Hello GPT-4o", url="https://openai.com/index/hello-gpt-4o/",
+    date="2024-05-13", source="openai.com",
+    text="OpenAI announced GPT-4o, a flagship model that reasons across audio, vision and text in real time.",
+)  # fmt: skip
+
+
+class ScriptedGenerator(Generator):
+    """Returns a fixed reply and counts calls: for replies the real model gives only sometimes."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply, self.calls = reply, 0
+
+    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str:
+        self.calls += 1
+        return self.reply
+
+
+def gpt4o_context() -> list[Evidence]:
+    return [fact(GPT4O, "context_length"), fact(GPT4O, "release_date"), fact(GPT4O, "developer")]
+
+
+def assert_citations_map(answer: Answer) -> None:
+    for citation in answer.citations:
+        item = answer.evidence[citation.n - 1]
+        assert (citation.id, citation.kind, citation.title) == (item.id, item.kind, item.title)
+    numbers = {int(n) for group in re.findall(r"\[([\d, ]+)\]", answer.answer) for n in group.split(",")}
+    assert numbers <= {c.n for c in answer.citations}
+
+
+def test_real_model_answer_states_the_exact_catalog_value(chat_model: TransformersGenerator) -> None:  # noqa: F811
+    value = catalog_rows()[GPT4O]["max_context_tokens"]
+    question = "What is the context length of GPT-4o?"
+    result = result_for(question, gpt4o_context(), model_ids=[GPT4O], attribute="context_length")
+    answer = Answerer(chat_model, max_new_tokens=48).answer(result)
+    assert not answer.refused
+    assert f"{value:,}" in answer.answer or str(value) in answer.answer
+    assert 1 in {c.n for c in answer.citations}  # the fact holding the value is cited
+    assert_citations_map(answer)
+    assert {"prompt", "generate", "ground"} <= set(answer.timings_ms)
+    assert (answer.family, answer.slots["attribute"], answer.template) == (
+        "attribute",
+        "context_length",
+        "test",
+    )
+
+
+def test_real_model_news_answer_cites_only_numbered_evidence(chat_model: TransformersGenerator) -> None:  # noqa: F811
+    result = result_for(
+        "What did OpenAI announce in May 2024?", [ARTICLE, fact(GPT4O, "release_date")], family="news"
+    )
+    answer = Answerer(chat_model, max_new_tokens=32).answer(result)
+    assert answer.answer and answer.citations
+    assert_citations_map(answer)
+
+
+def test_invented_citations_are_dropped() -> None:
+    reply = "GPT-4o has a context length of 128,000 tokens [1][7]. It was made by OpenAI [3, 9]."
+    result = result_for("What is the context length of GPT-4o?", gpt4o_context(), attribute="context_length")
+    answer = Answerer(ScriptedGenerator(reply)).answer(result)
+    assert answer.answer == "GPT-4o has a context length of 128,000 tokens [1]. It was made by OpenAI [3]."
+    assert [c.n for c in answer.citations] == [1, 3]
+    assert_citations_map(answer)
+
+
+def test_a_misquoted_value_is_replaced_by_the_fact() -> None:
+    result = result_for("What is the context length of GPT-4o?", gpt4o_context(), attribute="context_length")
+    for reply in (
+        "GPT-4o has a context length of 32,000 tokens [1].",  # wrong value
+        "GPT-4o has a context length of 128,000 tokens and 200 billion parameters [1].",  # unsupported number
+        "",  # nothing at all
+    ):
+        answer = Answerer(ScriptedGenerator(reply)).answer(result)
+        assert answer.answer == "GPT-4o has a context length of 128,000 tokens [1].", reply
+        assert [c.n for c in answer.citations] == [1] and not answer.refused
+
+
+def test_a_right_value_without_citation_gets_the_fact_cited() -> None:
+    result = result_for("When was GPT-4o released?", gpt4o_context(), attribute="release_date")
+    answer = Answerer(ScriptedGenerator("GPT-4o came out on May 13, 2024.")).answer(result)
+    assert answer.answer == "GPT-4o came out on May 13, 2024 [2]."
+    assert [c.id for c in answer.citations] == [f"fact:{GPT4O}:release_date"]
+
+
+def test_compare_needs_every_value() -> None:
+    claude = "claude-3-5-sonnet-20241022"
+    evidence = [fact(claude, "context_length"), fact(GPT4O, "context_length")]
+    result = result_for("Compare the context of Claude 3.5 Sonnet and GPT-4o", evidence, family="compare")
+    answer = Answerer(ScriptedGenerator("Claude 3.5 Sonnet has 200K tokens [1].")).answer(result)
+    assert answer.answer == (
+        "Claude 3.5 Sonnet has a context length of 200,000 tokens [1]. "
+        "GPT-4o has a context length of 128,000 tokens [2]."
+    )
+
+
+def test_values_that_are_not_plain_text_are_checked_or_composed() -> None:
+    jamba = catalog_rows()["jamba-1.5-large"]
+    offer = jamba["providers"][0]
+    price = {"input_usd_per_1m": offer["input_usd_per_1m"], "output_usd_per_1m": offer["output_usd_per_1m"]}
+    price_fact = Evidence(
+        kind="fact", id=f"fact:jamba-1.5-large:price:{offer['provider']}", value=price, source="llm-stats",
+        text=f"{offer['provider']} serves {jamba['name']} at ${price['input_usd_per_1m']:,.2f} per million input "
+        f"tokens and ${price['output_usd_per_1m']:,.2f} per million output tokens (source: llm-stats).",
+    )  # fmt: skip
+    reply = "It costs $2.00 per million input tokens and $8.00 per million output tokens [1]."
+    assert (price["input_usd_per_1m"], price["output_usd_per_1m"]) == (2.0, 8.0)
+    answer = Answerer(ScriptedGenerator(reply)).answer(
+        result_for("What does Jamba 1.5 Large cost?", [price_fact])
+    )
+    assert answer.answer == reply
+
+    assert catalog_rows()[GPT4O]["open_weights"] is False
+    weights = Evidence(
+        kind="fact", id=f"fact:{GPT4O}:open_weights", value=False, source="llm-stats",
+        text="GPT-4o does not have open weights (API only) (source: llm-stats).",
+    )  # fmt: skip
+    result = result_for("Does GPT-4o have open weights?", [weights], attribute="open_weights")
+    answer = Answerer(ScriptedGenerator("Yes, GPT-4o has open weights [1].")).answer(result)
+    assert answer.answer == "GPT-4o does not have open weights (API only) [1]."
+
+
+def test_no_evidence_is_refused_without_calling_the_model() -> None:
+    model = ScriptedGenerator("GPT-4o has 1.8 trillion parameters [1].")
+    answer = Answerer(model).answer(result_for("How many parameters does GPT-4o have?", []))
+    assert answer.refused and answer.citations == [] and model.calls == 0
+    assert answer.answer.startswith("The knowledge graph does not say")
+
+
+def test_a_fact_question_without_its_fact_is_refused_with_the_nearest_evidence() -> None:
+    assert catalog_rows()[GPT4O]["param_count"] is None  # the catalog really does not know it
+    model = ScriptedGenerator("GPT-4o has 1.8 trillion parameters [1].")
+    result = result_for("How many parameters does GPT-4o have?", gpt4o_context(), model_ids=[GPT4O], attribute="parameters")  # fmt: skip
+    answer = Answerer(model).answer(result)
+    assert answer.refused and model.calls == 0
+    assert answer.answer == f"The knowledge graph does not say the parameters of {GPT4O}. Nearest evidence: [1], [2], [3]."  # fmt: skip
+    assert [c.n for c in answer.citations] == [1, 2, 3]
+
+
+def test_an_uncited_open_answer_is_refused() -> None:
+    answer = Answerer(ScriptedGenerator("OpenAI is a great company.")).answer(
+        result_for("What is OpenAI up to?", [ARTICLE], family="open")
+    )
+    assert answer.refused and [c.n for c in answer.citations] == [1]
+
+
+def test_facts_can_skip_the_model() -> None:
+    model = ScriptedGenerator("unused")
+    result = result_for("Who developed GPT-4o?", gpt4o_context(), attribute="developer")
+    answer = Answerer(model, phrase_facts=False).answer(result)
+    assert answer.answer == "GPT-4o was developed by OpenAI [3]." and model.calls == 0
+
+
+def test_tidy_moves_leading_markers_and_drops_loops_and_cut_sentences() -> None:
+    raw = "Evidence: [1] GPT-4o was released on 2024-05-13. (source: llm-stats)\n[1] GPT-4o was released on 2024-05-13. [2] It"
+    assert tidy(raw) == "GPT-4o was released on 2024-05-13 [1]."
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("a context of 128,000 tokens", 128000, True),
+        ("a context of 128K tokens", 128000, True),
+        ("a context of 1280000 tokens", 128000, False),
+        ("405 billion parameters", 405_000_000_000, True),
+        ("released on July 23, 2024", "2024-07-23", True),
+        ("released on 2024-07-24", "2024-07-23", False),
+        ("made by openai", "OpenAI", True),
+        ("scores 88.7% on MMLU", 0.887, True),
+        ("text and image input", ["text", "image"], True),
+        ("yes it has open weights", True, False),  # booleans are never read off text
+    ],
+)
+def test_mentions(text: str, value: object, expected: bool) -> None:
+    assert mentions(text, value) is expected
+
+
+def test_prompt_templates_declare_and_check_their_inputs() -> None:
+    with pytest.raises(PromptError, match="declares"):
+        PromptTemplate(name="bad", system="s", user="{question} {context}", inputs=("question",))
+    with pytest.raises(PromptError, match=r"missing inputs \['evidence'\]"):
+        GROUNDED_ANSWER.render(question="q")
+    with pytest.raises(PromptError, match=r"unexpected inputs \['history'\]"):
+        GROUNDED_ANSWER.render(question="q", evidence="e", history="h")
+    messages = GROUNDED_ANSWER.render(question="Who made {x}?", evidence="[1] e")
+    assert [m["role"] for m in messages] == ["system", "user"] and "Who made {x}?" in messages[1]["content"]
+
+
+def test_evidence_is_numbered_with_provenance() -> None:
+    text = format_evidence([fact(GPT4O, "context_length"), ARTICLE])
+    assert text.splitlines() == [
+        "[1] GPT-4o has a context length of 128,000 tokens (source: llm-stats).",
+        "[2] Article (Hello GPT-4o; openai.com; 2024-05-13): OpenAI announced GPT-4o, a flagship model that "
+        "reasons across audio, vision and text in real time.",
+    ]

@@ -1,0 +1,119 @@
+"""`llmx ask` in process: a real retriever over catalog facts and the session's real chat model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from llmx.ask_cli import ChatOptions, make_ask_command
+from llmx.settings import Settings
+from rag.generation.transformers_backend import TransformersGenerator
+from rag.qa import Generator, Retriever
+from tests.generation_fixtures import CatalogFactRetriever, catalog_rows, chat_model  # noqa: F401
+
+MODELS = ["gpt-4o-2024-05-13", "llama-3.1-405b-instruct", "deepseek-v3"]
+
+
+class Factories:
+    """Counts how often the command builds a retriever and a generator."""
+
+    def __init__(self, generator: Generator) -> None:
+        self.generator, self.retriever = generator, CatalogFactRetriever(MODELS)
+        self.generators = self.retrievers = 0
+
+    def make_retriever(self, settings: Settings) -> Retriever:
+        self.retrievers += 1
+        return self.retriever
+
+    def make_generator(self, settings: Settings, options: ChatOptions) -> Generator:
+        self.generators += 1
+        return self.generator
+
+    def app(self) -> typer.Typer:
+        app = typer.Typer()
+        app.command()(make_ask_command(self.make_retriever, self.make_generator))
+        return app
+
+
+@pytest.fixture
+def factories(chat_model: TransformersGenerator) -> Factories:  # noqa: F811
+    return Factories(chat_model)
+
+
+def invoke(factories: Factories, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(factories.app(), list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_file_of_questions_in_one_process(factories: Factories, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"question": "What is the context length of GPT-4o?"}) + "\n\n"
+        + json.dumps({"question": "How many parameters does GPT-4o have?", "id": "q2"}) + "\n"
+        + json.dumps({"question": "Is there life on Mars?"}) + "\n"
+    )  # fmt: skip
+    code, out, err = invoke(factories, "--file", str(questions), "--max-new-tokens", "32")
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in records] == [
+        "What is the context length of GPT-4o?", "How many parameters does GPT-4o have?",
+        "Is there life on Mars?",
+    ]  # fmt: skip
+    assert factories.generators == 1 and factories.retrievers == 1 and factories.retriever.calls == 3
+    for record in records:
+        assert set(record) >= {"answer", "citations", "family", "slots", "template", "refused", "timings_ms"}
+        assert all(set(c) == {"n", "kind", "id", "title", "url"} for c in record["citations"])
+    context, unknown, unlinked = records
+    assert "128,000" in context["answer"] and not context["refused"]
+    assert context["citations"][0]["id"] == "fact:gpt-4o-2024-05-13:context_length"
+    assert context["timings_ms"]["generate"] > 0  # the real model answered it
+    assert catalog_rows()["gpt-4o-2024-05-13"]["param_count"] is None
+    assert unknown["refused"] and unknown["answer"].startswith("The knowledge graph does not say")
+    assert unlinked["refused"] and unlinked["citations"] == [] and unlinked["family"] == "open"
+
+
+def test_one_question_as_json_and_as_text(factories: Factories) -> None:
+    code, out, err = invoke(
+        factories, "Who developed Llama 3.1 405B Instruct?", "--json", "--no-phrase-facts"
+    )
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["answer"] == "Llama 3.1 405B Instruct was developed by Meta [1]."
+    assert record["slots"]["attribute"] == "developer" and record["family"] == "attribute"
+
+    code, out, err = invoke(factories, "When was Llama 3.1 405B Instruct released?", "--no-phrase-facts")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Llama 3.1 405B Instruct was released on 2024-07-23 [1].",
+        "  [1] Llama 3.1 405B Instruct",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "lines", "message"),
+    [
+        ([], None, "exactly one of them"),
+        (["   "], None, "The question is empty"),
+        (["a question", "--file", "{file}"], "", "exactly one of them"),
+        (["--file", "{file}"], '{"question": "ok"}\n{"q": "no"}\n', ':2: expected an object with a non-empty "question"'),
+        (["--file", "{file}"], '{"question": ""}\n', ':1: expected an object with a non-empty "question"'),
+        (["--file", "{file}"], "not json\n", ":1: not valid JSON"),
+        (["--file", "{file}"], "\n\n", "holds no questions"),
+        (["--file", "{file}"], None, "Cannot read"),
+        (["a question", "--classification", "secret"], None, "Unknown classification"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_with_code_2(
+    factories: Factories, tmp_path: Path, args: list[str], lines: str | None, message: str
+) -> None:
+    path = tmp_path / "questions.jsonl"
+    if lines is not None:
+        path.write_text(lines)
+    code, out, err = invoke(factories, *(a.replace("{file}", str(path)) for a in args))
+    assert code == 2 and out == ""
+    assert message in " ".join(err.split())
+    assert factories.generators == factories.retrievers == 0  # refused before any model loads
