@@ -1,7 +1,8 @@
 """`llmx ask`: answer one question, or a JSON Lines file of them, with the chat model loaded once.
 
 The command is built by `make_ask_command` so that the retriever and the generator come from
-factories: the default ones read the settings, tests pass their own real ones.
+factories: the default ones read the settings (the chat options on the command line override the
+`LLMX_CHAT_*` settings for one run), tests pass their own real ones.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from rag.answer import Answerer
 from rag.base import CLASSIFICATIONS, AccessFilter
-from rag.generation import GenerationError, make_generator
+from rag.generation import GenerationError
 from rag.qa import Answer, Generator, Retriever
 
 from .console import fail
@@ -32,51 +32,21 @@ class BackendName(StrEnum):
     openai = "openai"
 
 
-@dataclass(frozen=True)
-class ChatOptions:
-    """The chat model chosen on the command line (until the settings carry these fields)."""
-
-    backend: BackendName = BackendName.transformers
-    model: Path | None = None  # transformers: model dir or .gguf; llamacpp: .gguf
-    adapter: Path | None = None
-    device: str | None = None
-    base_url: str | None = None
-    api_model: str = "default"
-    api_key: str | None = None
-    timeout_s: float = 60.0
-
-
 RetrieverFactory = Callable[[Settings], Retriever]
-GeneratorFactory = Callable[[Settings, ChatOptions], Generator]
+GeneratorFactory = Callable[[Settings], Generator]
 
 
-def default_generator(settings: Settings, options: ChatOptions) -> Generator:
-    if options.backend is BackendName.openai:
-        if not options.base_url:
-            raise GenerationError(
-                "The openai backend needs --base-url (for example http://localhost:8000/v1)."
-            )
-        return make_generator(
-            "openai", base_url=options.base_url, api_key=options.api_key, model=options.api_model,
-            timeout=options.timeout_s,
-        )  # fmt: skip
-    if options.backend is BackendName.llamacpp:
-        return make_generator("llamacpp", gguf_path=options.model)
-    return make_generator(
-        "transformers", model_dir=options.model, cache_dir=settings.data_dir / "models",
-        adapter_dir=options.adapter, device=options.device,
-    )  # fmt: skip
+def default_generator(settings: Settings) -> Generator:
+    from rag.pipeline import build_generator
+
+    return build_generator(settings)
 
 
 def default_retriever(settings: Settings) -> Retriever:
     """The project's hybrid retriever, imported only when a question is asked."""
-    try:
-        from rag.pipeline import build_retriever
-    except ImportError as exc:
-        if exc.name not in (None, "rag.pipeline"):
-            raise  # a dependency of the pipeline is missing: that message is the useful one
-        raise _fail("Retrieval is not available: rag.pipeline.build_retriever is missing.") from exc
-    return build_retriever(settings)  # type: ignore[no-any-return]
+    from rag.pipeline import build_retriever
+
+    return build_retriever(settings)
 
 
 def read_questions(question: str | None, file: Path | None) -> list[str]:
@@ -147,8 +117,8 @@ def make_ask_command(
         as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON line.")] = False,
         k: Annotated[int, typer.Option(min=1, max=50, help="Evidence items to retrieve.")] = 8,
         max_new_tokens: Annotated[
-            int, typer.Option(min=1, max=1024, help="Tokens the model may write.")
-        ] = 96,
+            int | None, typer.Option(min=1, max=1024, help="Tokens the model may write.")
+        ] = None,
         phrase_facts: Annotated[
             bool, typer.Option(help="Let the model phrase answers that graph facts already hold.")
         ] = True,
@@ -157,31 +127,31 @@ def make_ask_command(
         ] = None,
         tenant: Annotated[list[str] | None, typer.Option(help="Tenants you belong to (repeat).")] = None,
         backend: Annotated[
-            BackendName, typer.Option(help="Where the chat model runs.")
-        ] = BackendName.transformers,
+            BackendName | None, typer.Option(help="Where the chat model runs; default: LLMX_CHAT_BACKEND.")
+        ] = None,
         model: Annotated[Path | None, typer.Option(help="Local model directory or .gguf file.")] = None,
         adapter: Annotated[Path | None, typer.Option(help="A LoRA adapter directory (transformers).")] = None,
         device: Annotated[str | None, typer.Option(help="cpu or cuda (transformers).")] = None,
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (openai).")] = None,
-        api_model: Annotated[str, typer.Option(help="Model name sent to the server (openai).")] = "default",
-        api_key: Annotated[
-            str | None, typer.Option(envvar="LLMX_CHAT_API_KEY", help="API key (openai).", show_default=False)
-        ] = None,
+        api_model: Annotated[str | None, typer.Option(help="Model name sent to the server (openai).")] = None,
     ) -> None:
         """Answer from the knowledge graph and the news, citing the evidence; refuse when it is silent."""
         questions = read_questions(question, file)
         access = _access(classification, tenant)
-        options = ChatOptions(backend, model, adapter, device, base_url, api_model, api_key)
-        settings = get_settings()
+        overrides = {"chat_backend": backend, "chat_model": model, "chat_adapter": adapter, "chat_device": device,
+                     "chat_base_url": base_url, "chat_api_model": api_model, "chat_max_new_tokens": max_new_tokens}  # fmt: skip
+        settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
         with ExitStack() as stack:
             try:
-                generator = generator_factory(settings, options)
+                generator = generator_factory(settings)
             except GenerationError as exc:
                 raise _fail(str(exc)) from exc
             retriever = retriever_factory(settings)
             if isinstance(retriever, AbstractContextManager):
                 stack.enter_context(retriever)
-            answerer = Answerer(generator, max_new_tokens=max_new_tokens, phrase_facts=phrase_facts)
+            answerer = Answerer(
+                generator, max_new_tokens=settings.chat_max_new_tokens, phrase_facts=phrase_facts
+            )
             for text in questions:
                 try:
                     answer = answerer.answer(retriever.search(text, k=k, access=access))

@@ -18,6 +18,7 @@ from kg.stats import GraphStats, graph_stats
 
 from .ask_cli import ask
 from .console import fail, open_store, out, progress_bar
+from .eval_cli import evaluate
 from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
 from .settings import Settings, get_settings
 
@@ -29,6 +30,7 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
 ingest_app.command("news")(ingest_news)
 app.command("ask")(ask)
+app.command("eval")(evaluate)
 
 
 def run_catalog_ingest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,26 @@ class Settings(BaseSettings):
         "public", description="Access label of articles whose feed does not set one."
     )
 
+    chat_backend: Literal["transformers", "llamacpp", "openai"] = Field(
+        "transformers",
+        description="Where the chat model runs: local transformers, llama.cpp, or an HTTP API.",
+    )
+    chat_model: Path | None = Field(
+        None, description="Local model directory or .gguf file; default: the packaged SmolLM2-135M-Instruct."
+    )
+    chat_adapter: Path | None = Field(
+        None, description="A LoRA adapter directory for the transformers backend."
+    )
+    chat_device: str | None = Field(None, description="cpu or cuda for the transformers backend.")
+    chat_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible server URL for the openai backend, e.g. http://localhost:8000/v1.",
+    )
+    chat_api_model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
+    chat_api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible server.")
+    chat_timeout_s: float = Field(60.0, gt=0, description="HTTP timeout of the openai backend.")
+    chat_max_new_tokens: int = Field(96, ge=1, le=1024, description="Tokens the chat model may write.")
+
     @property
     def embedded(self) -> bool:
         return not self.graph_uri
@@ -74,6 +95,15 @@ class Settings(BaseSettings):
     @property
     def feed_state_dir(self) -> Path:
         return self.data_dir / "feeds"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the packaged GGUF chat model's safetensors copy is kept between runs."""
+        return self.data_dir / "models"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.data_dir / "eval"
 
 
 @lru_cache

@@ -7,9 +7,11 @@ from llmx.settings import Settings
 
 from .chunk_retrievers import KeywordRetriever, VectorRetriever
 from .embedder import SentenceTransformerEmbedder
+from .generation import GenerationError, make_generator
 from .graph_retriever import GraphRetriever
 from .hybrid import HybridRetriever
 from .indexes import ChunkIndexes
+from .qa import Generator
 from .question import QuestionAnalyzer
 
 
@@ -28,3 +30,23 @@ def build_hybrid(store: GraphStore, indexes: ChunkIndexes) -> HybridRetriever:
 def build_retriever(settings: Settings) -> HybridRetriever:
     """The hybrid retriever over the configured graph; the connection lives as long as the process."""
     return build_hybrid(GraphStore.connect(settings), open_indexes(settings))
+
+
+def build_generator(settings: Settings) -> Generator:
+    """The chat model the settings name (`LLMX_CHAT_*`); the weights load on first use."""
+    if settings.chat_backend == "openai":
+        if not settings.chat_base_url:
+            raise GenerationError(
+                "The openai backend needs a server URL: set LLMX_CHAT_BASE_URL (for example http://localhost:8000/v1)."
+            )
+        key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
+        return make_generator(
+            "openai", base_url=settings.chat_base_url, api_key=key, model=settings.chat_api_model,
+            timeout=settings.chat_timeout_s,
+        )  # fmt: skip
+    if settings.chat_backend == "llamacpp":
+        return make_generator("llamacpp", gguf_path=settings.chat_model)
+    return make_generator(
+        "transformers", model_dir=settings.chat_model, cache_dir=settings.model_cache_dir,
+        adapter_dir=settings.chat_adapter, device=settings.chat_device,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from llmx.ask_cli import ChatOptions, make_ask_command
+from llmx.ask_cli import make_ask_command
 from llmx.settings import Settings
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.qa import Generator, Retriever
@@ -29,7 +29,7 @@ class Factories:
         self.retrievers += 1
         return self.retriever
 
-    def make_generator(self, settings: Settings, options: ChatOptions) -> Generator:
+    def make_generator(self, settings: Settings) -> Generator:
         self.generators += 1
         return self.generator
 
