@@ -263,7 +263,7 @@ LIMIT $limit
 """
 )
 
-# -- topic: the models that articles about a topic mention --------------------------------------
+# -- topic: the models that articles about a topic mention (optionally one organisation's) -------
 MODELS_WITH_TOPIC: LiteralString = (
     """
 MATCH (a:Article)-[:ABOUT]->(t:Topic {id: $topic_id})
@@ -272,10 +272,12 @@ WHERE """
     + " AND "
     + _ARTICLE_DATES
     + """
-MATCH (a)-[:MENTIONS]->(m:Model)
+MATCH (a)-[r:MENTIONS]->(m:Model)
 WHERE """
     + _MODEL_VISIBLE
     + """
+  AND r.confidence >= $min_confidence
+  AND ($org_id IS NULL OR EXISTS { (m)-[:DEVELOPED_BY]->(:Organization {id: $org_id}) })
 WITH m, t, count(DISTINCT a) AS articles, collect(DISTINCT a.id)[0..3] AS article_ids,
      min(a.published) AS first, max(a.published) AS last
 RETURN m.id AS model_id, m.name AS model_name, t.id AS topic_id, t.name AS topic_name, articles,

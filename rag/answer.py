@@ -17,7 +17,19 @@ from typing import Any
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult
 
-FACT_FREE_FAMILIES = frozenset({"open", "news", "topic"})  # answered from articles, not graph facts
+ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not graph facts
+# The model phrases answers about one or two models' facts; lists, counts, rankings and organisation
+# facts are composed from the facts themselves (a 135M model only garbles a list).
+PHRASED_FAMILIES = frozenset({"attribute", "compare"})
+# Attribute questions about a model the question names but the catalog does not know: refused.
+MODEL_ATTRIBUTES = frozenset({"developer", "release_date", "parameters", "context_length", "license",
+                              "knowledge_cutoff", "max_output"})  # fmt: skip
+FACT_STOP = (". ", "\n")  # an attribute answer is one sentence
+TEXT_STOP = ("\n",)  # one paragraph
+NEWS_ITEMS = 3  # articles a news answer lists
+NEWS_SENTENCE_CHARS = 220
+_MARKDOWN = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](url) -> text: no stray brackets in answers
+_FACT_ID_PART = {"benchmark_score": "score"}  # the attribute's name inside fact ids
 MAX_KEY_FACTS = 5
 MAX_SENTENCES = 3
 NEAREST = 3  # evidence items cited by a refusal
@@ -56,20 +68,31 @@ class Answerer:
         started = time.perf_counter()
         timings = dict(result.timings_ms)
         numbered = result.evidence[: self.max_evidence]
-        fact_family = result.analysis.family not in FACT_FREE_FAMILIES
-        key = key_facts(result, numbered) if fact_family else []
-        if not numbered or (fact_family and not key):
+        family = result.analysis.family
+        from_facts = family not in ARTICLE_FAMILIES
+        key = key_facts(result, numbered) if from_facts else []
+        if not numbered or (from_facts and not key) or unknown_subject(result):
             return self._build(
                 result, numbered, refusal_text(result, numbered), nearest(numbered), True, timings
             )
+        if key and not (self.phrase_facts and family in PHRASED_FAMILIES):
+            text, cited = compose(key)
+            timings["answer_total"] = _ms(started)
+            return self._build(result, numbered, text, cited, False, timings)
+
+        if family == "news" and (items := news_items(result, numbered)):
+            text, cited = news_digest(items, result.analysis.slots)
+            timings["answer_total"] = _ms(started)
+            return self._build(result, numbered, text, cited, False, timings)
 
         mark = time.perf_counter()
-        messages = self.template.render(question=result.question, evidence=format_evidence(numbered))
+        shown = key or list(enumerate(numbered, start=1))  # a fact answer's prompt shows only its facts
+        evidence = format_evidence([e for _, e in shown], [n for n, _ in shown])
+        messages = self.template.render(question=result.question, evidence=evidence)
         timings["prompt"] = _ms(mark)
         mark = time.perf_counter()
-        raw = ""
-        if not key or self.phrase_facts:
-            raw = self.generator.generate(messages, max_new_tokens=self.max_new_tokens)
+        stop = FACT_STOP if family == "attribute" else TEXT_STOP
+        raw = self.generator.generate(messages, max_new_tokens=self.max_new_tokens, stop=stop)
         timings["generate"] = _ms(mark)
 
         mark = time.perf_counter()
@@ -103,16 +126,97 @@ class Answerer:
 
 
 def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tuple[int, Evidence]]:
-    """The numbered graph facts that hold the answer: facts with a value, narrowed to the asked
-    attributes when the analysis names some (fact ids carry them: `fact:<model>:<attribute>[:...]`).
-    An attribute question whose attribute has no fact gets none: other facts are no answer to it."""
+    """The numbered graph facts that answer the question, by family: the asked attributes (none when
+    the first asked attribute has no fact: other facts are no answer to it), the count, the
+    organisation's facts or its latest model, the first `answer_count` of a ranking."""
     facts = [(n, e) for n, e in enumerate(numbered, start=1) if e.kind == "fact" and e.value is not None]
-    slots = result.analysis.slots
-    wanted = {a for a in [slots.get("attribute"), *(slots.get("attributes") or [])] if isinstance(a, str)}
-    if wanted:
-        matching = [(n, e) for n, e in facts if wanted & set(e.id.split(":")[2:])]
-        facts = matching if matching or result.analysis.family == "attribute" else facts
+    slots, family = result.analysis.slots, result.analysis.family
+    if family in ("attribute", "compare"):
+        facts = _asked_facts(facts, slots, family)
+    elif family == "count":
+        facts = [f for f in facts if f[1].id.startswith("fact:count:")]
+    elif family == "organization":
+        about_org = [f for f in facts if f[1].id.startswith("fact:org:")]
+        facts = [f for f in facts if f not in about_org][:1] if slots.get("latest") else about_org
+    elif family in ("rank", "topic"):
+        facts = facts[: slots.get("answer_count") or MAX_KEY_FACTS]
     return facts[:MAX_KEY_FACTS]
+
+
+def _asked_facts(
+    facts: list[tuple[int, Evidence]], slots: dict[str, Any], family: str
+) -> list[tuple[int, Evidence]]:
+    asked = [a for a in [slots.get("attribute"), *(slots.get("attributes") or [])] if isinstance(a, str)]
+    asked = list(dict.fromkeys(_FACT_ID_PART.get(a, a) for a in asked))
+    if not asked:
+        return facts  # "tell me about X": its overview
+
+    def about(e: Evidence, attribute: str) -> bool:
+        return attribute in e.id.split(":")[2:]
+
+    primary = [f for f in facts if about(f[1], asked[0])]
+    if asked[0] == "price" and slots.get("org_id"):  # "on the Mistral API": that provider's price
+        primary = [f for f in primary if f[1].id.endswith(f":{slots['org_id']}")] or primary
+    if not primary:
+        return [] if family == "attribute" else facts
+    return primary + [f for f in facts if f not in primary and any(about(f[1], a) for a in asked[1:])]
+
+
+def unknown_subject(result: RetrievalResult) -> bool:
+    """A question about a model attribute that links no model (a name the catalog does not know)."""
+    slots = result.analysis.slots
+    return (
+        result.analysis.family == "open"
+        and slots.get("attribute") in MODEL_ATTRIBUTES
+        and not slots.get("model_ids")
+    )
+
+
+def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tuple[int, Evidence]]:
+    """The numbered articles that name an entity of the question (compared as the entity linker
+    compares names: 'GPT OSS 120B' is 'gpt-oss-120b') and fall in its date range."""
+    slots = result.analysis.slots
+    names = {
+        _name_key(str(x)) for e in slots.get("entities") or [] for x in (e.get("name"), e.get("surface")) if x
+    }
+    names.discard("")
+    since, until = slots.get("date_from"), slots.get("date_to")
+    items = []
+    for n, e in enumerate(numbered, start=1):
+        day = (e.date or "")[:10]
+        in_range = (not since or day >= since) and (not until or (bool(day) and day <= until))
+        if e.kind == "article" and names and in_range and _naming_sentence(e, names):
+            items.append((n, e))
+    return items[:NEWS_ITEMS]
+
+
+def news_digest(items: Sequence[tuple[int, Evidence]], slots: dict[str, Any]) -> tuple[str, list[int]]:
+    """What each matching article says about the entity, in its own words (its first sentence that
+    names it), with title, source and date: extractive, so every word is in the cited evidence."""
+    names = {
+        _name_key(str(x)) for e in slots.get("entities") or [] for x in (e.get("name"), e.get("surface")) if x
+    }
+    lines = []
+    for n, e in items:
+        sentence = _naming_sentence(e, names) or e.title or e.id
+        about = ", ".join(x for x in (f'"{e.title}"' if e.title else None, e.source, e.date) if x)
+        lines.append(f"{sentence} ({about}) [{n}].")
+    return " ".join(lines), [n for n, _ in items]
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _naming_sentence(e: Evidence, names: set[str]) -> str | None:
+    """The first sentence of the article's text (else its title) that names one of `names`, clipped."""
+    for sentence in [*re.split(r"(?<=[.!?])\s+|\n+", e.text), e.title or ""]:
+        if any(name in _name_key(sentence) for name in names if name):
+            clean = _MARKDOWN.sub(r"\1", " ".join(sentence.split())).strip(" .")
+            if len(clean) > NEWS_SENTENCE_CHARS:
+                clean = clean[:NEWS_SENTENCE_CHARS].rsplit(" ", 1)[0] + " ..."
+            return clean
+    return None
 
 
 def tidy(text: str) -> str:
@@ -120,7 +224,7 @@ def tidy(text: str) -> str:
     its sentence, repeated sentences dropped (greedy decoding loops), at most a few sentences, and
     a sentence cut off by the token limit removed."""
     text = _ECHOED_LABELS.sub("", " ".join(text.split()))
-    parts = [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z\[])", text) if p]
+    parts = _sentences(text)
     if len(parts) > 1 and not re.search(r"[.!?\]]$", parts[-1]):
         parts.pop()
     sentences: list[str] = []
@@ -150,6 +254,12 @@ def check_fact_answer(
 ) -> tuple[str, list[int]] | None:
     """The model's text if it states every key value and every number in it is in the cited
     evidence (key facts are cited for it when it forgot); None when it must not be returned."""
+    if not text:
+        return None
+    sentences = [s for s in _sentences(text) if any(mentions(s, fact.value) for _, fact in key)]
+    text = " ".join(sentences)  # only what answers the question: no extra claims
+    kept = {int(x) for m in _CITATION.finditer(text) for x in m.group(1).split(",")}
+    cited = [n for n in cited if n in kept]
     if not text or not all(mentions(text, fact.value) for _, fact in key):
         return None
     missing = [n for n, _ in key if n not in cited]
@@ -163,6 +273,10 @@ def check_fact_answer(
     if missing:
         text = _append_citations(text, missing)
     return text, cited
+
+
+def _sentences(text: str) -> list[str]:
+    return [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z\[])", text) if p]
 
 
 def compose(key: Sequence[tuple[int, Evidence]]) -> tuple[str, list[int]]:

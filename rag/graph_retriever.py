@@ -223,7 +223,9 @@ class GraphRetriever(Retriever):
     def _topic(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
         topic = analysis.slots["topic_id"]
         dates = self._dates(analysis)
-        rows = self._read(analysis, "MODELS_WITH_TOPIC", topic_id=topic, limit=limit, **dates, **acc)
+        org = analysis.slots.get("org_id")
+        rows = self._read(analysis, "MODELS_WITH_TOPIC", topic_id=topic, org_id=org,
+                          min_confidence=self.min_news_confidence, limit=limit, **dates, **acc)  # fmt: skip
         out = []
         for r in rows:
             text = (f"{r['model_name']} is mentioned in {r['articles']} articles about {r['topic_name']} "

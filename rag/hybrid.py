@@ -17,10 +17,13 @@ lower-ranked of a graph article and a chunk of the same document is dropped.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rag.base import AccessFilter
+from rag.graph_retriever import GraphRetriever
 from rag.qa import Evidence, RetrievalResult, Retriever
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {"graph": 2.0, "vector": 1.0, "keyword": 1.0}
@@ -73,12 +76,15 @@ def reciprocal_rank_fusion(
 
 
 class HybridRetriever(Retriever):
-    """Graph ⊕ vector ⊕ keyword. The graph retriever analyses the question once; vector and keyword
-    search its `search_text` (the question, with the names a follow-up refers to)."""
+    """Graph ⊕ vector ⊕ keyword. The question is analysed once; the graph templates then run in a
+    worker thread while the query is embedded and searched here (the graph work is mostly waiting on
+    the server, the embedding mostly torch outside the GIL), so retrieval costs about the slower of
+    the two, not their sum. Vector and keyword search the analysis' `search_text` (the question, with
+    the names a follow-up refers to)."""
 
     def __init__(
         self,
-        graph: Retriever,
+        graph: GraphRetriever,
         vector: Retriever,
         keyword: Retriever,
         k_rrf: int = 60,
@@ -92,24 +98,38 @@ class HybridRetriever(Retriever):
         self.k_rrf = k_rrf
         self.depth = depth  # candidates per list; default 2k
         self.weights = dict(weights)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="graph-retrieval")
 
     def search(
         self, question: str, *, k: int = 8, access: AccessFilter, history: Sequence[str] = ()
     ) -> RetrievalResult:
         started = time.perf_counter()
         depth = max(k, self.depth or 2 * k)
-        graph = self.graph.search(question, k=depth, access=access, history=history)
-        text = graph.analysis.slots.get("search_text") or question
+        analysis = self.graph.analyzer.analyze(question, history)
+        analysed = time.perf_counter()
+        graph_job = self._pool.submit(_timed, self.graph.retrieve, analysis, k=depth, access=access)
+        text = analysis.slots.get("search_text") or question
         vector = self.vector.search(text, k=depth, access=access)
         keyword = self.keyword.search(text, k=depth, access=access)
+        graph_evidence, graph_ms = graph_job.result()
         fusing = time.perf_counter()
         lists = [
-            (name, [e for e in result.evidence if access.allows(e)])  # the fusion sees allowed items only
-            for name, result in (("graph", graph), ("vector", vector), ("keyword", keyword))
-        ]
+            (name, [e for e in evidence if access.allows(e)])  # the fusion sees allowed items only
+            for name, evidence in (("graph", graph_evidence), ("vector", vector.evidence), ("keyword", keyword.evidence))
+        ]  # fmt: skip
         evidence = reciprocal_rank_fusion(lists, k_rrf=self.k_rrf, weights=self.weights)[:k]
         done = time.perf_counter()
-        timings = {**graph.timings_ms, **vector.timings_ms, **keyword.timings_ms}
+        timings = {
+            "analyze": (analysed - started) * 1000,
+            "graph": graph_ms,
+            **vector.timings_ms,
+            **keyword.timings_ms,
+        }
         timings["fusion"] = (done - fusing) * 1000
         timings["total"] = (done - started) * 1000
-        return RetrievalResult(question, graph.analysis, evidence, timings)
+        return RetrievalResult(question, analysis, evidence, timings)
+
+
+def _timed(call: Callable[..., list[Evidence]], *args: Any, **kwargs: Any) -> tuple[list[Evidence], float]:
+    started = time.perf_counter()
+    return call(*args, **kwargs), (time.perf_counter() - started) * 1000

@@ -65,10 +65,12 @@ GROUNDED_ANSWER = PromptTemplate(
 )
 
 
-def format_evidence(items: Sequence[Evidence]) -> str:
-    """One numbered line per item, `[1]` first: facts with their provenance, articles with title,
+def format_evidence(items: Sequence[Evidence], numbers: Sequence[int] | None = None) -> str:
+    """One numbered line per item, `[1]` first (or the given numbers: a prompt showing only some of
+    the evidence keeps each item's number): facts with their provenance, articles with title,
     source and date, so the model can cite by number and a reader can check each claim."""
-    return "\n".join(f"[{n}] {describe(item)}" for n, item in enumerate(items, start=1))
+    numbers = numbers or range(1, len(items) + 1)
+    return "\n".join(f"[{n}] {describe(item)}" for n, item in zip(numbers, items, strict=True))
 
 
 def describe(item: Evidence) -> str:

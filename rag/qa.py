@@ -96,9 +96,14 @@ class Retriever(ABC):
 
 
 class Generator(ABC):
-    """A chat model behind one interface: local transformers, llama.cpp, or an OpenAI-compatible endpoint."""
+    """A chat model behind one interface: local transformers, llama.cpp, or an OpenAI-compatible endpoint.
+
+    Decoding is greedy; it ends at `max_new_tokens` or at the first of the `stop` strings, which the
+    text leaves out (the OpenAI API's rule): a one-sentence answer stops costing a paragraph of tokens."""
 
     name: str
 
     @abstractmethod
-    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str: ...
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str: ...

@@ -90,12 +90,13 @@ ATTRIBUTE_CUES: dict[str, re.Pattern[str]] = {
                      r"|\bdevelop(er|ed by)\b|\bmakers?\b|\bwhich (company|organi[sz]ation|lab)\b|\bcreators?\b"),
     "max_output": _rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
     "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|\binput (tokens?|limit)\b"),
-    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data (until|up to|through)\b"),
-    "release_date": _rx(r"\breleased?\b|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
-    "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|\bsize\b"),
+    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data\b|\btrained (on data )?(until|up to|through)\b"),
+    "release_date": _rx(r"\breleased?\b(?! under)|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
+    "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|(?<!context )(?<!window )(?<!vocabulary )\bsize\b"),
     "license": _rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
-    "open_weights": _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bdownload\w*\b|\bself-?host\w*\b|\bclosed\b|\bproprietary\b"),
-    "modalities": _rx(r"\bmodalit\w*|\bimages?\b|\bvision\b|\baudio\b|\bvideos?\b|\bmultimodal\b|\bpdfs?\b|\bspeech\b"),
+    "open_weights": _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bweights\b.{0,40}\b(openly|publicly|available|released)\b|\bdownload\w*\b|\bself-?host\w*\b|\bclosed\b|\bproprietary\b"),
+    "modalities": _rx(r"\bmodalit\w*|\bkinds? of inputs?\b|\binputs? (types?|formats?)\b|\bas inputs?\b"
+                      r"|\b(accept|take|handle|process)s?\b.{0,20}\binputs?\b|\bimages?\b|\bvision\b|\baudio\b|\bvideos?\b|\bmultimodal\b|\bpdfs?\b|\bspeech\b"),
     "price": _rx(r"\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$|\bper (million|1m)\b"),
     "reasoning": _rx(r"\breason(ing)? model\b|\bthinking model\b|\bcan \w+ (reason|think)\b"),
     "tool_use": _rx(r"\btool[- ]?(use|calling|calls)\b|\bfunction[- ]calling\b"),
@@ -110,7 +111,9 @@ _DISCUSSED = _rx(r"\bdiscuss\w*|\bmention\w*|\btalked about\b|\bcovered\b|\bcove
                  r"|\bassociated with\b|\bin connection with\b|\bin the context of\b|\blinked to\b|\bsa(y|ying|ys|id) about\b")
 _MODELS_WORD = _rx(r"\bmodels?\b|\bllms?\b")
 _COUNT = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b")
-_COUNT_MODELS = _rx(r"\b(how many|number of|count( of)?)\b(\s+[\w-]+){0,4}?\s+(models?|llms?)\b")
+_COUNT_MODELS = _rx(r"\b(how many|number of|count( of)?)\b(\s+[\w()-]+){0,5}?\s+(models?|llms?)\b")
+# "How many parameters / tokens ..." asks a model's quantity, not for a count of models.
+_QUANTITIES = {"parameters", "context_length", "max_output", "price"}
 _PER_ORG = _rx(r"\b(each|per|every|by) (organi[sz]ation|company|companies|lab|developer|org)\b"
                r"|\bwhich (organi[sz]ation|company|lab|developer)\b.*\bmost\b")
 _LIST = _rx(r"\b(which|what|list|show|name|find|give me)\b(\s+[\w-]+){0,3}?\s+(models?|llms?)\b")
@@ -337,7 +340,11 @@ class QuestionAnalyzer:
             family = "topic"  # fmt: skip
         elif _NEWS.search(rest) and (models or orgs or topic):
             family = "news"
-        elif _COUNT_MODELS.search(rest) or (_COUNT.search(rest) and not models) or _PER_ORG.search(rest):
+        elif (
+            _COUNT_MODELS.search(rest)
+            or (_COUNT.search(rest) and not models and not set(attributes) & _QUANTITIES)
+            or _PER_ORG.search(rest)
+        ):
             family = "count"
         elif benchmark and not models:
             family = "rank"
@@ -356,7 +363,8 @@ class QuestionAnalyzer:
             "license_id": links.first("License"), "benchmark_id": benchmark, "topic_id": topic,
             "attribute": attributes[0] if attributes else None, "attributes": attributes, "filters": filters,
             "date_from": since and since.isoformat(), "date_to": until and until.isoformat(),
-            "limit": _limit(rest), "group_by": "organization" if family == "count" and _PER_ORG.search(rest) else None,
+            "limit": _limit(rest), "answer_count": _answer_count(rest), "latest": bool(_LATEST.search(rest)),
+            "group_by": "organization" if family == "count" and _PER_ORG.search(rest) else None,
             "entities": links.names, "resolved_from_history": False, "search_text": q,
         }  # fmt: skip
         return QuestionAnalysis(family=family, slots=slots)
@@ -477,6 +485,15 @@ def _quantity(m: re.Match[str]) -> int | None:
     return None
 
 
+def _answer_count(text: str) -> int | None:
+    """How many ranked items answer the question: 'top 5' five, 'the best model' one, 'which models
+    score highest' (a plural) several (None)."""
+    limit = _limit(text)
+    if limit is not None:
+        return limit
+    return None if _PLURAL_MODELS.search(text) else 1
+
+
 def _limit(text: str) -> int | None:
     m = _LIMIT.search(text)
     if not m:
@@ -485,6 +502,8 @@ def _limit(text: str) -> int | None:
     return min(MAX_LIMIT, _NUMBER_WORDS.get(word) or int(word))
 
 
+_PLURAL_MODELS = _rx(r"\b(models|llms|ones)\b")
+_LATEST = _rx(r"\b(newest|latest|most recent(ly)?|last released|recently released)\b")
 _LIMIT_FOLLOWERS = {"best", "top", "newest", "latest", "most", "largest", "biggest", "highest", "recent",
                     "model", "models", "llm", "llms"}  # fmt: skip
 

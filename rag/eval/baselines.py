@@ -227,5 +227,7 @@ class RetrieverSet:
         if name == "graph":
             return GraphRetriever(self.store, QuestionAnalyzer.from_store(self.store))
         if name == "hybrid":
-            return HybridRetriever(self.get("graph"), self.get("vector"), self.get("bm25"))
+            graph = self.get("graph")
+            assert isinstance(graph, GraphRetriever)
+            return HybridRetriever(graph, self.get("vector"), self.get("bm25"))
         raise ValueError(f"No retriever is called {name!r}.")

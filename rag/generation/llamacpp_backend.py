@@ -39,9 +39,15 @@ class LlamaCppGenerator(Generator):
         )
         self._lock = threading.Lock()  # a Llama context serves one completion at a time
 
-    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str:
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str:
         with self._lock:
             result = self._llm.create_chat_completion(
-                messages=list(messages), max_tokens=max_new_tokens, temperature=0.0, top_k=1
+                messages=list(messages),
+                max_tokens=max_new_tokens,
+                temperature=0.0,
+                top_k=1,
+                stop=list(stop) or None,
             )
         return str(result["choices"][0]["message"]["content"] or "").strip()

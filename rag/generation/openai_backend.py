@@ -28,11 +28,14 @@ class OpenAICompatibleGenerator(Generator):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(timeout=timeout, headers=headers)
 
-    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str:
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str:
         body = {
             "model": self.model,
             "messages": list(messages),
             "max_tokens": max_new_tokens,
+            **({"stop": list(stop)} if stop else {}),
             "temperature": 0,
             "stream": False,
         }

@@ -124,7 +124,9 @@ class TransformersGenerator(Generator):
             self._model, self._tokenizer = model, tokenizer
             self.load_seconds = time.perf_counter() - started
 
-    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str:
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str:
         import torch
 
         with self._lock:
@@ -143,10 +145,12 @@ class TransformersGenerator(Generator):
                     max_new_tokens=max_new_tokens,
                     do_sample=False,
                     pad_token_id=_pad_id(tokenizer),
+                    **({"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}),
                 )
             new_tokens = output[0, prompt_len:]
             self.last_stats = GenerationStats(prompt_len, len(new_tokens), time.perf_counter() - started)
-            return str(tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
+            text = str(tokenizer.decode(new_tokens, skip_special_tokens=True))
+            return _cut_at_stop(text, stop).strip()
 
     def _ensure_cached_copy(self) -> None:
         """Dequantize the GGUF into a safetensors directory once; a rename makes it appear whole."""
@@ -176,6 +180,12 @@ class TransformersGenerator(Generator):
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """The text before the first stop string (transformers stops after generating it)."""
+    cuts = [i for i in (text.find(s) for s in stop if s) if i >= 0]
+    return text[: min(cuts)] if cuts else text
 
 
 def _pad_id(tokenizer: PreTrainedTokenizerBase) -> int | None:

@@ -30,7 +30,9 @@ class ScriptedGenerator(Generator):
     def __init__(self, reply: str) -> None:
         self.reply, self.calls = reply, 0
 
-    def generate(self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96) -> str:
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str:
         self.calls += 1
         return self.reply
 
@@ -77,9 +79,17 @@ def test_invented_citations_are_dropped() -> None:
     reply = "GPT-4o has a context length of 128,000 tokens [1][7]. It was made by OpenAI [3, 9]."
     result = result_for("What is the context length of GPT-4o?", gpt4o_context(), attribute="context_length")
     answer = Answerer(ScriptedGenerator(reply)).answer(result)
-    assert answer.answer == "GPT-4o has a context length of 128,000 tokens [1]. It was made by OpenAI [3]."
-    assert [c.n for c in answer.citations] == [1, 3]
+    assert answer.answer == "GPT-4o has a context length of 128,000 tokens [1]."
+    assert [c.n for c in answer.citations] == [1]
     assert_citations_map(answer)
+
+
+def test_sentences_that_do_not_answer_are_left_out() -> None:
+    reply = "It was made by OpenAI [3]. GPT-4o has a context length of 128,000 tokens [1]."
+    result = result_for("What is the context length of GPT-4o?", gpt4o_context(), attribute="context_length")
+    answer = Answerer(ScriptedGenerator(reply)).answer(result)
+    assert answer.answer == "GPT-4o has a context length of 128,000 tokens [1]."
+    assert [c.id for c in answer.citations] == [f"fact:{GPT4O}:context_length"]
 
 
 def test_a_misquoted_value_is_replaced_by_the_fact() -> None:
@@ -211,3 +221,80 @@ def test_evidence_is_numbered_with_provenance() -> None:
         "[2] Article (Hello GPT-4o; openai.com; 2024-05-13): OpenAI announced GPT-4o, a flagship model that "
         "reasons across audio, vision and text in real time.",
     ]
+
+
+def _facts(*items: tuple[str, object, str]) -> list[Evidence]:
+    return [Evidence(kind="fact", id=i, value=v, text=t) for i, v, t in items]
+
+
+def test_a_ranking_answers_with_as_many_items_as_asked() -> None:
+    ranked = _facts(
+        *(
+            (f"fact:m{n}:score:mmlu", 0.9 - n / 100, f"M{n} scores {0.9 - n / 100:g} on MMLU")
+            for n in range(6)
+        )
+    )
+    model = ScriptedGenerator("unused")
+    best = Answerer(model).answer(
+        result_for("What is the best model on MMLU?", ranked, family="rank", answer_count=1)
+    )
+    assert best.answer == "M0 scores 0.9 on MMLU [1]." and [c.n for c in best.citations] == [1]
+    top3 = Answerer(model).answer(result_for("Top 3 on MMLU?", ranked, family="rank", answer_count=3))
+    assert [c.n for c in top3.citations] == [1, 2, 3] and model.calls == 0
+
+
+def test_count_and_organisation_answers_cite_what_answers_them() -> None:
+    count = _facts(("fact:count:models:org=meta", 49, "The catalog has 49 models developed by meta"),
+                   ("fact:llama-3", "Llama 3", "Llama 3 by Meta"))  # fmt: skip
+    answer = Answerer(ScriptedGenerator("unused")).answer(
+        result_for("How many Meta models?", count, family="count")
+    )
+    assert answer.answer == "The catalog has 49 models developed by meta [1]."
+    org = _facts(("fact:org:meta", {"country": "US"}, "Meta is a company based in US"),
+                 ("fact:llama-4:developer", "Meta", "Llama 4 was developed by Meta (released 2025-04-05)"),
+                 ("fact:llama-3:developer", "Meta", "Llama 3 was developed by Meta (released 2024-04-18)"))  # fmt: skip
+    latest = Answerer(ScriptedGenerator("unused")).answer(
+        result_for("What is Meta's newest model?", org, family="organization", latest=True)
+    )
+    assert [c.id for c in latest.citations] == ["fact:llama-4:developer"]
+    where = Answerer(ScriptedGenerator("unused")).answer(
+        result_for("Where is Meta based?", org, family="organization", latest=False)
+    )
+    assert [c.id for c in where.citations] == ["fact:org:meta"]
+
+
+def test_a_price_question_naming_the_provider_gets_that_price() -> None:
+    prices = _facts(("fact:m:price:deepinfra", 0.05, "deepinfra serves M at $0.05 per million input tokens"),
+                    ("fact:m:price:mistral", 0.1, "mistral serves M at $0.10 per million input tokens"))  # fmt: skip
+    result = result_for(
+        "What is the input price of M on the Mistral API?", prices, attribute="price", org_id="mistral"
+    )
+    answer = Answerer(ScriptedGenerator("unused"), phrase_facts=False).answer(result)
+    assert [c.id for c in answer.citations] == ["fact:m:price:mistral"]
+
+
+def test_a_model_attribute_of_an_unknown_model_is_refused() -> None:
+    model = ScriptedGenerator("Pyrrin-4 Max has 7B parameters [1].")
+    result = result_for(
+        "How many parameters does Pyrrin-4 Max have?", [ARTICLE], family="open", attribute="parameters"
+    )
+    answer = Answerer(model).answer(result)
+    assert answer.refused and model.calls == 0
+
+
+def test_a_news_answer_quotes_the_matching_articles() -> None:
+    other = Evidence(
+        kind="article", id="x#0", title="Chips", text="Nvidia ships chips.", date="2024-05-20", source="a"
+    )
+    older = Evidence(
+        kind="article", id="y#0", title="GPT-4o rumours", text="GPT-4o is coming.", date="2024-04-02"
+    )
+    result = result_for("What happened with GPT 4o in May 2024?", [other, older, ARTICLE], family="news",
+                        entities=[{"name": "GPT-4o", "surface": "GPT 4o"}], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
+    model = ScriptedGenerator("unused")
+    answer = Answerer(model).answer(result)
+    assert answer.answer == (
+        "OpenAI announced GPT-4o, a flagship model that reasons across audio, vision and text in real time "
+        '("Hello GPT-4o", openai.com, 2024-05-13) [3].'
+    )
+    assert not answer.refused and [c.id for c in answer.citations] == ["hello-gpt-4o#0"] and model.calls == 0
