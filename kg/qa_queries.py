@@ -228,11 +228,19 @@ LIMIT $limit
 )
 
 # -- news ---------------------------------------------------------------------------------------
+# Each template starts from its entities by id and walks to the articles: starting from the
+# articles (MATCH (a:Article)-[r:MENTIONS]->(x) WHERE x.id IN ...) scans every mention (10x slower).
 NEWS_ABOUT_ENTITIES: LiteralString = (
     """
+UNWIND $model_ids + $org_ids AS entity_id
+OPTIONAL MATCH (m:Model {id: entity_id})
+OPTIONAL MATCH (o:Organization {id: entity_id})
+WITH m, coalesce(m, o) AS x
+WHERE x IS NOT NULL AND (m IS NULL OR """
+    + _MODEL_VISIBLE
+    + """)
 MATCH (a:Article)-[r:MENTIONS]->(x)
-WHERE ((x:Model AND x.id IN $model_ids) OR (x:Organization AND x.id IN $org_ids))
-  AND """
+WHERE """
     + _ARTICLE_VISIBLE
     + " AND "
     + _ARTICLE_DATES
@@ -242,14 +250,15 @@ WITH a, collect(DISTINCT x.name) AS entities, max(r.confidence) AS confidence, s
 RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.source_name AS source,
        a.summary AS summary, a.body AS body, a.classification AS classification, a.tenant AS tenant,
        entities, confidence, mentions
-ORDER BY a.published DESC, confidence DESC
+ORDER BY a.published DESC, confidence DESC, a.id
 LIMIT $limit
 """
 )
 
 NEWS_ABOUT_TOPIC: LiteralString = (
     """
-MATCH (a:Article)-[t:ABOUT]->(:Topic {id: $topic_id})
+MATCH (topic:Topic {id: $topic_id})
+MATCH (a:Article)-[t:ABOUT]->(topic)
 WHERE """
     + _ARTICLE_VISIBLE
     + " AND "
@@ -258,7 +267,7 @@ WHERE """
 RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.source_name AS source,
        a.summary AS summary, a.body AS body, a.classification AS classification, a.tenant AS tenant,
        [] AS entities, t.score AS confidence, 0 AS mentions
-ORDER BY a.published DESC, t.score DESC
+ORDER BY a.published DESC, t.score DESC, a.id
 LIMIT $limit
 """
 )
@@ -266,7 +275,8 @@ LIMIT $limit
 # -- topic: the models that articles about a topic mention (optionally one organisation's) -------
 MODELS_WITH_TOPIC: LiteralString = (
     """
-MATCH (a:Article)-[:ABOUT]->(t:Topic {id: $topic_id})
+MATCH (t:Topic {id: $topic_id})
+MATCH (a:Article)-[:ABOUT]->(t)
 WHERE """
     + _ARTICLE_VISIBLE
     + " AND "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from rag.eval import SPLITS, SYSTEMS
 
 from .ask_cli import default_generator
-from .console import err, fail, open_store, out
+from .console import err, fail, open_store, out, progress_bar
 from .news_cli import open_indexes
 from .settings import get_settings
 
@@ -27,6 +28,10 @@ def evaluate(
     systems: Annotated[
         str, typer.Option(help=f"Comma-separated systems ({', '.join(SYSTEMS)}); empty: only --build.")
     ] = ",".join(SYSTEMS),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for report.json and report.md; default: the QA set's."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary rows and latencies as JSON.")
     ] = False,
@@ -53,11 +58,13 @@ def evaluate(
         if not names:
             return
         generator = default_generator(settings)
-        report = run_eval(split, build_systems(names, store, open_indexes(settings), generator),
-                          eval_dir=eval_dir, limit=limit, out_dir=eval_dir)  # fmt: skip
+        built_systems = build_systems(names, store, open_indexes(settings), generator)
+        with progress_bar() as progress:
+            report = run_eval(split, built_systems, eval_dir=eval_dir, limit=limit, out_dir=out_dir or eval_dir,
+                              progress=progress)  # fmt: skip
     if as_json:
         print(json.dumps({"split": report.split, "items": report.items, "rows": report.rows,
                           "latency": report.latency}, indent=2, default=str))  # fmt: skip
     else:
         out.print(report.markdown(), markup=False, highlight=False)
-        err.print(f"Report written to {eval_dir / 'report.md'} and report.json.")
+        err.print(f"Report written to {(out_dir or eval_dir) / 'report.md'} and report.json.")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rich.progress import Progress
 
 from rag.eval import metrics as M
 from rag.eval.baselines import System
@@ -104,7 +106,12 @@ def _text(evidence: Any) -> str:
 
 
 def run_items(
-    items: Sequence[QAItem], system: System, *, k: int = 8, answer_limit: int | None = None
+    items: Sequence[QAItem],
+    system: System,
+    *,
+    k: int = 8,
+    answer_limit: int | None = None,
+    on_item: Callable[[], None] | None = None,
 ) -> list[ItemResult]:
     """Retrieve for every question and answer the first `answer_limit` (default all); an exception
     is recorded against its item, never against the whole run."""
@@ -126,6 +133,8 @@ def run_items(
                 item.id, system.name, item.group, item.question, error=f"{type(exc).__name__}: {exc}"
             )
         results.append(scored)
+        if on_item is not None:
+            on_item()
     return results
 
 
@@ -167,6 +176,7 @@ def run_eval(
     k: int = 8,
     answer_limit: int | None = None,
     out_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> EvalReport:
     """Score `systems` on a split (the items given, or `<eval_dir>/qa_<split>.jsonl`). The first
     `limit` items of a split cover every family (the split file interleaves them). With
@@ -178,7 +188,11 @@ def run_eval(
         items = load_items(eval_dir / f"qa_{split}.jsonl")
     chosen = list(items)[:limit] if limit else list(items)
     started = time.perf_counter()
-    results = [r for system in systems for r in run_items(chosen, system, k=k, answer_limit=answer_limit)]
+    results: list[ItemResult] = []
+    for system in systems:
+        task = progress.add_task(f"eval {system.name}", total=len(chosen)) if progress else None
+        advance = (lambda t=task: progress.advance(t)) if progress and task is not None else None
+        results += run_items(chosen, system, k=k, answer_limit=answer_limit, on_item=advance)
     latency = {
         s.name: M.latency_summary(r.timings_ms for r in results if r.system == s.name and r.error is None)
         for s in systems
