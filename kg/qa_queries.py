@@ -246,6 +246,7 @@ WHERE """
     + _ARTICLE_DATES
     + """
   AND r.confidence >= $min_confidence
+  AND ($topic_id IS NULL OR EXISTS { (a)-[:ABOUT]->(:Topic {id: $topic_id}) })
 WITH a, collect(DISTINCT x.name) AS entities, max(r.confidence) AS confidence, sum(r.count) AS mentions
 RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.source_name AS source,
        a.summary AS summary, a.body AS body, a.classification AS classification, a.tenant AS tenant,

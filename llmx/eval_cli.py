@@ -11,7 +11,7 @@ import typer
 from rag.eval import SPLITS, SYSTEMS
 
 from .ask_cli import default_generator
-from .console import err, fail, open_store, out, progress_bar
+from .console import err, fail, open_store, progress_bar
 from .news_cli import open_indexes
 from .settings import get_settings
 
@@ -66,5 +66,5 @@ def evaluate(
         print(json.dumps({"split": report.split, "items": report.items, "rows": report.rows,
                           "latency": report.latency}, indent=2, default=str))  # fmt: skip
     else:
-        out.print(report.markdown(), markup=False, highlight=False)
+        print(report.markdown(), end="")
         err.print(f"Report written to {(out_dir or eval_dir) / 'report.md'} and report.json.")

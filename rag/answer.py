@@ -176,10 +176,7 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
     """The numbered articles that name an entity of the question (compared as the entity linker
     compares names: 'GPT OSS 120B' is 'gpt-oss-120b') and fall in its date range."""
     slots = result.analysis.slots
-    names = {
-        _name_key(str(x)) for e in slots.get("entities") or [] for x in (e.get("name"), e.get("surface")) if x
-    }
-    names.discard("")
+    names = _entity_names(slots)
     since, until = slots.get("date_from"), slots.get("date_to")
     items = []
     for n, e in enumerate(numbered, start=1):
@@ -193,15 +190,21 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
 def news_digest(items: Sequence[tuple[int, Evidence]], slots: dict[str, Any]) -> tuple[str, list[int]]:
     """What each matching article says about the entity, in its own words (its first sentence that
     names it), with title, source and date: extractive, so every word is in the cited evidence."""
-    names = {
-        _name_key(str(x)) for e in slots.get("entities") or [] for x in (e.get("name"), e.get("surface")) if x
-    }
+    names = _entity_names(slots)
     lines = []
     for n, e in items:
         sentence = _naming_sentence(e, names) or e.title or e.id
         about = ", ".join(x for x in (f'"{e.title}"' if e.title else None, e.source, e.date) if x)
         lines.append(f"{sentence} ({about}) [{n}].")
     return " ".join(lines), [n for n, _ in items]
+
+
+def _entity_names(slots: dict[str, Any]) -> set[str]:
+    """The question's entities as name keys: name, the words the question used, and the id
+    ('qwen-3-vl' finds 'Qwen3-VL' where the name 'Qwen3 VL Instruct' does not)."""
+    entities = slots.get("entities") or []
+    names = {_name_key(str(x)) for e in entities for x in (e.get("name"), e.get("surface"), e.get("id")) if x}
+    return {n for n in names if len(n) >= 3}
 
 
 def _name_key(text: str) -> str:

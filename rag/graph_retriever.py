@@ -217,7 +217,8 @@ class GraphRetriever(Retriever):
                               **self._dates(analysis), **acc)  # fmt: skip
         else:
             rows = self._read(analysis, "NEWS_ABOUT_ENTITIES", model_ids=slots["model_ids"], org_ids=slots["org_ids"],
-                              min_confidence=self.min_news_confidence, limit=limit, **self._dates(analysis), **acc)  # fmt: skip
+                              topic_id=slots.get("topic_id"), min_confidence=self.min_news_confidence, limit=limit,
+                              **self._dates(analysis), **acc)  # fmt: skip
         return [article_evidence(r) for r in rows]
 
     def _topic(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
