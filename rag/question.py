@@ -89,7 +89,7 @@ ATTRIBUTE_CUES: dict[str, re.Pattern[str]] = {
     "developer": _rx(r"\bwho\b.{0,12}\b(made|makes|built|develop\w*|created?|trained?|released?|behind)\b"
                      r"|\bdevelop(er|ed by)\b|\bmakers?\b|\bwhich (company|organi[sz]ation|lab)\b|\bcreators?\b"),
     "max_output": _rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
-    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|\binput (tokens?|limit)\b"),
+    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|(?<!million )(?<!1m )\binput (tokens?|limit)\b"),
     "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data\b|\btrained (on data )?(until|up to|through)\b"),
     "release_date": _rx(r"\breleased?\b(?! under)|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
     "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|(?<!context )(?<!window )(?<!vocabulary )\bsize\b"),

@@ -65,6 +65,8 @@ def subset(slots: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
         ("Is Llama 3.1 70B open weights?", "attribute", {"attribute": "open_weights"}),
         ("What is GPT-4o's knowledge cutoff?", "attribute", {"attribute": "knowledge_cutoff"}),
         ("How much does GPT-4o cost per million tokens?", "attribute", {"attribute": "price"}),
+        ("What does GPT-4o cost per 1M input tokens?", "attribute", {"attribute": "price", "attributes": ["price"]}),
+        ("How many input tokens can GPT-4o take?", "attribute", {"attribute": "context_length"}),
         ("Can Claude 3 Opus read images?", "attribute", {"attribute": "modalities"}),
         ("Tell me about GPT-4o", "attribute", {"model_ids": ["gpt-4o"], "attribute": None}),
         ("What does GPT-4o score on MMLU?", "attribute", {"benchmark_id": "mmlu", "attribute": "benchmark_score"}),
