@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rag.chunking import doc_id
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult
 
@@ -178,11 +179,14 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
     slots = result.analysis.slots
     names = _entity_names(slots)
     since, until = slots.get("date_from"), slots.get("date_to")
+    # Only the graph knows which articles are about a topic: with one, chunks must be of those articles.
+    on_topic = {e.id for e in numbered if e.kind == "article" and doc_id(e.id) == e.id}
     items = []
     for n, e in enumerate(numbered, start=1):
         day = (e.date or "")[:10]
         in_range = (not since or day >= since) and (not until or (bool(day) and day <= until))
-        if e.kind == "article" and names and in_range and _naming_sentence(e, names):
+        topical = not slots.get("topic_id") or doc_id(e.id) in on_topic
+        if e.kind == "article" and names and in_range and topical and _naming_sentence(e, names):
             items.append((n, e))
     return items[:NEWS_ITEMS]
 
@@ -200,9 +204,10 @@ def news_digest(items: Sequence[tuple[int, Evidence]], slots: dict[str, Any]) ->
 
 
 def _entity_names(slots: dict[str, Any]) -> set[str]:
-    """The question's entities as name keys: name, the words the question used, and the id
-    ('qwen-3-vl' finds 'Qwen3-VL' where the name 'Qwen3 VL Instruct' does not)."""
-    entities = slots.get("entities") or []
+    """The question's models and organisations as name keys: name, the words the question used, and
+    the id ('qwen-3-vl' finds 'Qwen3-VL' where the name 'Qwen3 VL Instruct' does not). Topics are
+    not names: 'multimodal' must not make an article about another model match."""
+    entities = [e for e in slots.get("entities") or [] if e.get("kind") in ("Model", "Organization")]
     names = {_name_key(str(x)) for e in entities for x in (e.get("name"), e.get("surface"), e.get("id")) if x}
     return {n for n in names if len(n) >= 3}
 

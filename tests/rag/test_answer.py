@@ -290,7 +290,7 @@ def test_a_news_answer_quotes_the_matching_articles() -> None:
         kind="article", id="y#0", title="GPT-4o rumours", text="GPT-4o is coming.", date="2024-04-02"
     )
     result = result_for("What happened with GPT 4o in May 2024?", [other, older, ARTICLE], family="news",
-                        entities=[{"name": "GPT-4o", "surface": "GPT 4o"}], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
+                        entities=[{"kind": "Model", "name": "GPT-4o", "surface": "GPT 4o"}], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
     model = ScriptedGenerator("unused")
     answer = Answerer(model).answer(result)
     assert answer.answer == (
@@ -298,3 +298,21 @@ def test_a_news_answer_quotes_the_matching_articles() -> None:
         '("Hello GPT-4o", openai.com, 2024-05-13) [3].'
     )
     assert not answer.refused and [c.id for c in answer.citations] == ["hello-gpt-4o#0"] and model.calls == 0
+
+
+def test_a_news_answer_with_a_topic_quotes_only_articles_the_graph_found_on_it() -> None:
+    on_topic = Evidence(kind="article", id="safety-post", title="GPT-4o system card", date="2024-08-08",
+                        text="OpenAI published the GPT-4o system card with its safety evaluations.")  # fmt: skip
+    chunk_of_it = Evidence(kind="article", id="safety-post#1", title="GPT-4o system card", date="2024-08-08",
+                           text="Red teamers probed GPT-4o voice mode.")  # fmt: skip
+    elsewhere = Evidence(kind="article", id="launch#0", title="Safety of small models", date="2024-07-18",
+                         text="GPT-4o mini launched at a low price.")  # fmt: skip
+    topic_only = Evidence(kind="article", id="other", title="Safety news", date="2024-07-01",
+                          text="A safety report on Claude.")  # fmt: skip
+    entities = [{"kind": "Model", "id": "gpt-4o", "name": "GPT-4o", "surface": "GPT-4o"},
+                {"kind": "Topic", "id": "safety", "name": "Safety", "surface": "safety"}]  # fmt: skip
+    result = result_for("What did safety news say about GPT-4o?", [elsewhere, on_topic, topic_only, chunk_of_it],
+                        family="news", entities=entities, topic_id="safety")  # fmt: skip
+    answer = Answerer(ScriptedGenerator("unused")).answer(result)
+    assert [c.id for c in answer.citations] == ["safety-post", "safety-post#1"]
+    assert "[2]" in answer.answer and "[4]" in answer.answer and "Claude" not in answer.answer
