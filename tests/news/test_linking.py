@@ -25,6 +25,8 @@ def linker() -> EntityLinker:
             E("org:microsoft", "Organization", "Microsoft", []),
             E("org:google", "Organization", "Google", []),
             E("org:meta", "Organization", "Meta", []),
+            E("org:huawei", "Organization", "Huawei", []),
+            E("org:noah", "Organization", "Huawei Noah's Ark Lab", []),
             E("gpt-4", "Model", "GPT-4", [], None, "org:openai"),
             E("gpt-4o", "Model", "GPT-4o", ["gpt-4o-2024-05-13"], None, "org:openai"),
             E("gpt-4o-mini", "Model", "GPT-4o mini", [], "gpt-4o", "org:openai"),
@@ -157,3 +159,13 @@ def test_linking_gold_f1(shared_data: Path, real_entities: list[CatalogEntity]) 
     assert models["gold_in_catalog"] > 0 and models["gold_not_in_catalog"] > 0
     assert models["f1"] >= MODEL_F1_MIN
     assert orgs["f1"] >= ORG_F1_MIN
+
+
+def test_an_apostrophe_inside_a_name_keeps_the_longer_name(linker: EntityLinker) -> None:
+    assert ids(linker, "Where is Huawei Noah's Ark Lab based?") == ["org:noah"]
+    assert ids(linker, "Huawei Noah\u2019s Ark Lab and OpenAI's GPT-4o") == [
+        "org:noah",
+        "org:openai",
+        "gpt-4o",
+    ]
+    assert ids(linker, "Huawei's new phone") == ["org:huawei"]
