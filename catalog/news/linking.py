@@ -89,7 +89,7 @@ CORPORATE_MARKERS: frozenset[str] = _words("ai labs lab inc research")
 _FREE = ("distinctive", "proper")  # alias classes that need no context
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+")
 _CONTINUATION = re.compile(r"[ \-_]{1,2}([A-Za-z]?\d[A-Za-z0-9]*)")  # "-4V", " 70B", " 2024"
-_SEP = set(" -_./&'\u2019")  # what may sit inside a name: 'GPT-4o', 'Noah's Ark'
+_SEP = set(" -_./&'\u2019()")  # what may sit inside a name: 'GPT-4o', 'Noah's Ark', 'V3 (Turbo)'
 _MAX_GAP = 2
 
 

@@ -27,6 +27,8 @@ def linker() -> EntityLinker:
             E("org:meta", "Organization", "Meta", []),
             E("org:huawei", "Organization", "Huawei", []),
             E("org:noah", "Organization", "Huawei Noah's Ark Lab", []),
+            E("deepseek-v3", "Model", "DeepSeek V3", [], None, None),
+            E("deepseek-v3-turbo", "Model", "DeepSeek V3 (Turbo)", [], None, None),
             E("gpt-4", "Model", "GPT-4", [], None, "org:openai"),
             E("gpt-4o", "Model", "GPT-4o", ["gpt-4o-2024-05-13"], None, "org:openai"),
             E("gpt-4o-mini", "Model", "GPT-4o mini", [], "gpt-4o", "org:openai"),
@@ -169,3 +171,8 @@ def test_an_apostrophe_inside_a_name_keeps_the_longer_name(linker: EntityLinker)
         "gpt-4o",
     ]
     assert ids(linker, "Huawei's new phone") == ["org:huawei"]
+
+
+def test_a_bracketed_part_of_a_name_keeps_the_longer_name(linker: EntityLinker) -> None:
+    assert ids(linker, "Compare DeepSeek V3 (Turbo) and GPT-4o") == ["deepseek-v3-turbo", "gpt-4o"]
+    assert ids(linker, "DeepSeek V3 (the base model) is open") == ["deepseek-v3"]
