@@ -102,7 +102,7 @@ class Answerer:
         if key:
             checked = check_fact_answer(text, cited, numbered, key)
             text, cited = checked if checked is not None else compose(key)
-        elif not text or not cited:  # nothing the evidence backs: do not pass it off as grounded
+        elif not says_something(text) or not cited:  # nothing the evidence backs: no grounded answer
             text, cited, refused = refusal_text(result, numbered), nearest(numbered), True
         timings["ground"] = _ms(mark)
         timings["answer_total"] = _ms(started)
@@ -124,6 +124,12 @@ class Answerer:
             slots=dict(analysis.slots), template=analysis.template, refused=refused,
             evidence=numbered, timings_ms=timings,
         )  # fmt: skip
+
+
+def says_something(text: str) -> bool:
+    """More than citations and filler: a reply of '[1]' or 'The answer is: [1]' answers nothing."""
+    words = re.findall(r"[A-Za-z0-9]{2,}", re.sub(r"\[[\d, ]+\]", " ", text))
+    return len([w for w in words if w.lower() not in ("the", "answer", "is")]) >= 2
 
 
 def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tuple[int, Evidence]]:

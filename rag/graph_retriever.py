@@ -167,6 +167,8 @@ class GraphRetriever(Retriever):
     # -- lineage / organisation -----------------------------------------------------------------
     def _lineage(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
         rows = self._read(analysis, "LINEAGE", model_ids=analysis.slots["model_ids"], limit=limit, **acc)
+        if direction := analysis.slots.get("lineage_direction"):  # asked for parents: children do not answer
+            rows = [r for r in rows if r["direction"] == direction]
         rows.sort(key=lambda r: len(r["relations"]))  # direct parents and children first
         out = []
         for r in rows:

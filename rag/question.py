@@ -89,8 +89,11 @@ ATTRIBUTE_CUES: dict[str, re.Pattern[str]] = {
     "developer": _rx(r"\bwho\b.{0,12}\b(made|makes|built|develop\w*|created?|trained?|released?|behind)\b"
                      r"|\bdevelop(er|ed by)\b|\bmakers?\b|\bwhich (company|organi[sz]ation|lab)\b|\bcreators?\b"),
     "max_output": _rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
-    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|(?<!million )(?<!1m )\binput (tokens?|limit)\b"),
-    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data\b|\btrained (on data )?(until|up to|through)\b"),
+    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|(?<!million )(?<!1m )\binput (tokens?|limit)\b"
+                         r"|\b(long|longer|longest) (a )?(prompts?|inputs?|documents?)\b|\bprompt (length|size)\b"
+                         r"|\btokens?\b.{0,15}\b(send|give|pass|feed)\b"),
+    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data\b|\btrained (on data )?(until|up to|through)\b"
+                         r"|\buntil when\b|\bknows? about\b|\bhow (recent|up[- ]to[- ]date)\b"),
     "release_date": _rx(r"\breleased?\b(?! under)|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
     "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|(?<!context )(?<!window )(?<!vocabulary )\bsize\b"),
     "license": _rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
@@ -109,11 +112,16 @@ _NEWS = _rx(r"\bnews\b|\bheadlines?\b|\barticles?\b|\breport(ed|s)?\b|\bannounce
             r"|\bwhat happened\b|\blatest on\b|\bstor(y|ies)\b|\bwritten about\b|\bsa(y|ying|ys|id) about\b")
 _DISCUSSED = _rx(r"\bdiscuss\w*|\bmention\w*|\btalked about\b|\bcovered\b|\bcoverage\b|\bnews\b|\barticles?\b"
                  r"|\bassociated with\b|\bin connection with\b|\bin the context of\b|\blinked to\b|\bsa(y|ying|ys|id) about\b")
+# Text just before a model name that asks for what is built on it ("Which models are based on X?").
+_DESCENDANT = _rx(r"\b(based on|built on( top of)?|fine[- ]?tuned (from|on)|derived from|distill\w* from|descend\w* (of|from)"
+                  r"|(derivatives?|descendants?|children|fine[- ]?tunes|variants?) of)\s*(the )?$")
+_ANCESTOR = _rx(r"\b(base model|parent( model)?|ancestors?) of\s*(the )?$")
 _MODELS_WORD = _rx(r"\bmodels?\b|\bllms?\b")
 _COUNT = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b")
 _COUNT_MODELS = _rx(r"\b(how many|number of|count( of)?)\b(\s+[\w()-]+){0,5}?\s+(models?|llms?)\b")
 # "How many parameters / tokens ..." asks a model's quantity, not for a count of models.
 _QUANTITIES = {"parameters", "context_length", "max_output", "price"}
+_DATE_FILTERS = {"released_after", "released_before"}
 _PER_ORG = _rx(r"\b(each|per|every|by) (organi[sz]ation|company|companies|lab|developer|org)\b"
                r"|\bwhich (organi[sz]ation|company|lab|developer)\b.*\bmost\b")
 _LIST = _rx(r"\b(which|what|list|show|name|find|give me)\b(\s+[\w-]+){0,3}?\s+(models?|llms?)\b")
@@ -326,6 +334,8 @@ class QuestionAnalyzer:
         topic = links.first("Topic")
         rest = _blank(q, links.spans)  # cues and numbers are read without the linked names
         attributes = _attributes(rest, has_benchmark=benchmark is not None)
+        if models and links.first("License") and "license" not in attributes:
+            attributes.insert(0, "license")  # "Is Qwen2.5 72B released under Apache 2.0?"
         filters = _filters(rest, links, self.today)
         since, until = _date_range(rest, self.today)
         family: Family
@@ -354,8 +364,8 @@ class QuestionAnalyzer:
             family = "attribute"
         elif orgs and set(filters) <= {"org"}:
             family = "organization"
-        elif filters or _LIST.search(rest):
-            family = "list"
+        elif _LIST.search(rest) or (filters and (_MODELS_WORD.search(rest) or set(filters) - _DATE_FILTERS)):
+            family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
         else:
             family = "open"
         slots: dict[str, Any] = {
@@ -366,6 +376,7 @@ class QuestionAnalyzer:
             "limit": _limit(rest), "answer_count": _answer_count(rest), "latest": bool(_LATEST.search(rest)),
             "group_by": "organization" if family == "count" and _PER_ORG.search(rest) else None,
             "entities": links.names, "resolved_from_history": False, "search_text": q,
+            "lineage_direction": _lineage_direction(q, links) if family == "lineage" else None,
         }  # fmt: skip
         return QuestionAnalysis(family=family, slots=slots)
 
@@ -436,6 +447,20 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
+
+
+def _lineage_direction(q: str, links: _Links) -> str | None:
+    """'ancestor' (what X is built on), 'descendant' (what is built on X) or None (both): read from
+    where the lineage words stand relative to the model's name."""
+    surface = next((n["surface"] for n in links.names if n["kind"] == "Model"), None)
+    at = q.find(surface) if surface else -1
+    if at < 0:
+        return None
+    if _DESCENDANT.search(q[:at]):
+        return "descendant"
+    if _LINEAGE.search(q[at + len(surface or "") :]) or _ANCESTOR.search(q[:at]):
+        return "ancestor"
+    return None
 
 
 def _attributes(text: str, *, has_benchmark: bool) -> list[str]:

@@ -316,3 +316,10 @@ def test_a_news_answer_with_a_topic_quotes_only_articles_the_graph_found_on_it()
     answer = Answerer(ScriptedGenerator("unused")).answer(result)
     assert [c.id for c in answer.citations] == ["safety-post", "safety-post#1"]
     assert "[2]" in answer.answer and "[4]" in answer.answer and "Claude" not in answer.answer
+
+
+@pytest.mark.parametrize("reply", ["[1]", "The answer is: [1]."])
+def test_a_reply_of_only_citations_is_a_refusal(reply: str) -> None:
+    result = result_for("Who won the 2022 football world cup?", [ARTICLE], family="open")
+    answer = Answerer(ScriptedGenerator(reply)).answer(result)
+    assert answer.refused and "does not say" in answer.answer
