@@ -14,9 +14,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rag.chunking import doc_id
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
-from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult
+from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
 
 ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not graph facts
 # The model phrases answers about one or two models' facts; lists, counts, rankings and organisation
@@ -186,12 +185,16 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
     names = _entity_names(slots)
     since, until = slots.get("date_from"), slots.get("date_to")
     # Only the graph knows which articles are about a topic: with one, chunks must be of those articles.
-    on_topic = {e.id for e in numbered if e.kind == "article" and doc_id(e.id) == e.id}
+    on_topic = (
+        {e.id for e in numbered if e.kind == "article" and document_key(e) == e.id}
+        if slots.get("topic_id")
+        else None
+    )
     items = []
     for n, e in enumerate(numbered, start=1):
         day = (e.date or "")[:10]
         in_range = (not since or day >= since) and (not until or (bool(day) and day <= until))
-        topical = not slots.get("topic_id") or doc_id(e.id) in on_topic
+        topical = on_topic is None or document_key(e) in on_topic
         if e.kind == "article" and names and in_range and topical and _naming_sentence(e, names):
             items.append((n, e))
     return items[:NEWS_ITEMS]

@@ -26,11 +26,6 @@ def strip_link_targets(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def doc_id(chunk_id: str) -> str:
-    """The document a chunk id ('<doc_id>#<i>') belongs to; a document id is its own."""
-    return chunk_id.split("#", 1)[0]
-
-
 @lru_cache(maxsize=8)
 def _splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(
@@ -64,7 +59,7 @@ def chunk_text(
     pieces = [p for p in _splitter(chunk_size, chunk_overlap).split_text(body) if p.strip()]
     return [
         Chunk(
-            id=f"{doc_id}#{i}",  # read back by doc_id()
+            id=f"{doc_id}#{i}",
             doc_id=doc_id,
             kind=kind,
             text=piece,

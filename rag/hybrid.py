@@ -24,14 +24,9 @@ from typing import Any
 
 from rag.base import AccessFilter
 from rag.graph_retriever import GraphRetriever
-from rag.qa import Evidence, RetrievalResult, Retriever
+from rag.qa import Evidence, RetrievalResult, Retriever, document_key
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {"graph": 2.0, "vector": 1.0, "keyword": 1.0}
-
-
-def document_key(e: Evidence) -> str:
-    """Facts by id; chunks (`<doc_id>#<n>`) and articles by their document."""
-    return e.id if e.kind == "fact" else e.id.rsplit("#", 1)[0]
 
 
 @dataclass

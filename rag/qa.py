@@ -47,6 +47,11 @@ class Evidence:
     tenant: str | None = None
 
 
+def document_key(e: Evidence) -> str:
+    """Facts by id; chunks (`<doc_id>#<n>`) and articles by their document."""
+    return e.id if e.kind == "fact" else e.id.rsplit("#", 1)[0]
+
+
 @dataclass
 class QuestionAnalysis:
     family: Family

@@ -333,9 +333,8 @@ class QuestionAnalyzer:
         benchmark = links.first("Benchmark")
         topic = links.first("Topic")
         rest = _blank(q, links.spans)  # cues and numbers are read without the linked names
-        attributes = _attributes(rest, has_benchmark=benchmark is not None)
-        if models and links.first("License") and "license" not in attributes:
-            attributes.insert(0, "license")  # "Is Qwen2.5 72B released under Apache 2.0?"
+        attributes = _attributes(rest, has_benchmark=benchmark is not None,
+                                 has_license=bool(models and links.first("License")))  # fmt: skip
         filters = _filters(rest, links, self.today)
         since, until = _date_range(rest, self.today)
         family: Family
@@ -453,20 +452,23 @@ def _lineage_direction(q: str, links: _Links) -> str | None:
     """'ancestor' (what X is built on), 'descendant' (what is built on X) or None (both): read from
     where the lineage words stand relative to the model's name."""
     surface = next((n["surface"] for n in links.names if n["kind"] == "Model"), None)
-    at = q.find(surface) if surface else -1
-    if at < 0:
+    if not surface or (at := q.find(surface)) < 0:
         return None
     if _DESCENDANT.search(q[:at]):
         return "descendant"
-    if _LINEAGE.search(q[at + len(surface or "") :]) or _ANCESTOR.search(q[:at]):
+    if _LINEAGE.search(q[at + len(surface) :]) or _ANCESTOR.search(q[:at]):
         return "ancestor"
     return None
 
 
-def _attributes(text: str, *, has_benchmark: bool) -> list[str]:
+def _attributes(text: str, *, has_benchmark: bool, has_license: bool) -> list[str]:
+    """Asked attributes, first cue first; a linked benchmark or licence is asked before any cue
+    ("Is Qwen2.5 72B released under Apache 2.0?" asks the licence)."""
     found = [(m.start(), name) for name, rx in ATTRIBUTE_CUES.items() if (m := rx.search(text))]
     if has_benchmark:
         found.append((-1, "benchmark_score"))
+    if has_license and "license" not in {name for _, name in found}:
+        found.append((-2, "license"))
     return [name for _, name in sorted(found)]
 
 
