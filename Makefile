@@ -22,12 +22,14 @@ demo: install
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy kg llmx catalog rag bench
+	$(BIN)/mypy core kg catalog rag services llmx bench
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy kg llmx catalog rag bench
+	$(BIN)/mypy core kg catalog rag services llmx bench
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/ingest_catalog.py $(if $(DATA),--data $(DATA))

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.base import AccessFilter, Chunk
-from rag.chunking import chunk_text
+from catalog.chunking import chunk_text
+from core.access import AccessFilter
+from core.chunks import Chunk
 from rag.embedder import SentenceTransformerEmbedder
 from rag.keyword_index import Bm25Index
 from rag.vector_index import FaissIndex

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from catalog.job import CatalogIngestJob
 from catalog.sources import readers_for
+from core.settings import Settings
 from kg.embedded import EmbeddedServer
 from kg.stats import graph_stats
 from kg.store import GraphStore
-from llmx.settings import Settings
 
 
 def _free_port() -> int:

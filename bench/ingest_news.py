@@ -18,13 +18,14 @@ from pathlib import Path
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import inputs_from_specs
-from catalog.news.job import NewsIngestJob
 from catalog.sources import readers_for
+from core.settings import Settings
 from kg.embedded import EmbeddedServer
 from kg.store import GraphStore
-from llmx.settings import Settings
 from rag.embedder import SentenceTransformerEmbedder
 from rag.indexes import ChunkIndexes
+from services.context import AppContext
+from services.ingest import ingest_news
 
 
 def _free_port() -> int:
@@ -67,7 +68,10 @@ def main() -> None:
                 for name in ("empty", "rerun"):
                     inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)
                     t0 = time.perf_counter()
-                    s = NewsIngestJob(store, inputs, ChunkIndexes(settings.index_dir, embedder)).run()
+                    ctx = AppContext(
+                        settings, store=store, indexes=ChunkIndexes(settings.index_dir, embedder)
+                    )
+                    s = ingest_news(ctx, inputs)
                     seconds = time.perf_counter() - t0
                     runs[name] = {
                         "seconds": round(seconds, 1),

@@ -29,13 +29,12 @@ import psutil
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import inputs_from_specs
-from catalog.news.job import NewsIngestJob
 from catalog.sources import readers_for
+from core.access import AccessFilter
+from core.settings import Settings
 from kg.embedded import EmbeddedServer
 from kg.store import GraphStore
-from llmx.settings import Settings
 from rag.answer import Answerer
-from rag.base import AccessFilter
 from rag.embedder import SentenceTransformerEmbedder
 from rag.eval.baselines import RetrieverSet
 from rag.eval.items import QAItem
@@ -45,6 +44,8 @@ from rag.eval.snapshot import read_snapshot
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.indexes import ChunkIndexes
 from rag.qa import Retriever
+from services.context import AppContext
+from services.ingest import ingest_news
 
 WARM_UP = 3
 
@@ -139,7 +140,7 @@ def main() -> None:
                 indexes = ChunkIndexes(settings.index_dir, embedder)
                 files = _news_slice(args.data / "news", args.news_limit, root)
                 inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)
-                news = NewsIngestJob(store, inputs, indexes).run()
+                news = ingest_news(AppContext(settings, store=store, indexes=indexes), inputs)
                 setup_s = time.perf_counter() - t0
                 state = server.state()
                 settle_s, busy_pct = _settle(state.pid) if state and args.settle else (0.0, None)

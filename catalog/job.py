@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from rich.progress import Progress
 
+from core.progress import NullProgress, Progress
 from kg import queries
 from kg.store import GraphStore
 
 from . import orgs
+from .curation import Curation, load_curation
+from .identity import CanonicalModel, Identity, Listing, identify
 from .merge import MergedModel, merge
-from .progress import JobProgress
+from .names import Casing, build_casing, display_name
 from .readers.base import Reader
-from .records import ModelRecord, OrganizationInfo, Quarantined
-from .resolve import ModelCluster, ModelResolver, normalize
+from .records import ModelRecord, OfferRecord, OrganizationInfo, Quarantined
+from .resolve import ModelResolver, normalize
 
 
 class IngestSummary(BaseModel):
@@ -40,6 +42,8 @@ class IngestSummary(BaseModel):
     quarantined: int
     quarantined_by_reason: dict[str, int]
     models: int
+    listings: int
+    listings_unresolved: int
     created: int
     updated: int
     unchanged: int
@@ -71,12 +75,14 @@ class CatalogIngestJob:
         progress: Progress | None = None,
         run_log: Path | None = None,
         model_batch: int = 250,
+        curation: Curation | None = None,
     ) -> None:
         self.store = store
         self.readers = readers
-        self.steps = JobProgress(progress)
+        self.steps: Progress = progress or NullProgress()
         self.run_log = run_log
         self.model_batch = model_batch
+        self.curation = curation if curation is not None else load_curation()
 
     # -- the run --------------------------------------------------------------------------
     def run(self) -> IngestSummary:
@@ -89,15 +95,22 @@ class CatalogIngestJob:
         stored_hash = {a["id"]: a["content_hash"] for a in anchors}
         resolver = ModelResolver({a["id"]: [a["name"], *(a["aliases"] or [])] for a in anchors})
         clusters = resolver.resolve(records)
-        merged = [merge(c.id, c.records, c.aliases) for c in clusters]
+        identity = identify(clusters, self.curation)
+        casing = build_casing(records)
+        merged = [
+            merge(m.id, m.records, m.aliases, casing=casing, developer=m.developer, derived_from=m.base_id,
+                  evidence=m.evidence.value)
+            for m in identity.models
+        ]  # fmt: skip
         hashes = {m.id: _content_hash(m) for m in merged}
         changed = [m for m in merged if stored_hash.get(m.id) != hashes[m.id]]
         created = sum(1 for m in changed if m.id not in stored_hash)
 
-        lookup = _alias_lookup(clusters, anchors)
+        lookup = _alias_lookup(identity.models, anchors)
         rows = _build_rows(changed, hashes, lookup)
         self._write_reference_nodes(merged, known_orgs, now)
         self._write_models(rows, now)
+        self._write_listings(identity, casing, now)
         self._write_quarantine(quarantined, now)
 
         summary = IngestSummary(
@@ -107,6 +120,8 @@ class CatalogIngestJob:
             quarantined=len(quarantined),
             quarantined_by_reason=dict(Counter(_reason_kind(q.reason) for q in quarantined)),
             models=len(merged),
+            listings=len(identity.listings),
+            listings_unresolved=sum(1 for x in identity.listings if not x.resolved),
             created=created,
             updated=len(changed) - created,
             unchanged=len(merged) - len(changed),
@@ -123,7 +138,7 @@ class CatalogIngestJob:
         per_source: Counter[str] = Counter()
         skipped = 0
         for reader in self.readers:
-            task = self.steps.task(f"read {reader.source.value}")
+            task = self.steps.start(f"read {reader.source.value}")
             for item in reader.read():
                 if isinstance(item, Quarantined):
                     quarantined.append(item)
@@ -140,6 +155,8 @@ class CatalogIngestJob:
     ) -> None:
         org_rows, license_rows, benchmark_rows, provider_rows = {}, {}, {}, {}
         for m in merged:
+            if m.organization:  # a maker known only from its ids (a fine-tuner's namespace)
+                org_rows[m.organization.value] = _org_row(m.organization.value, known_orgs)
             for r in m.records:
                 if r.organization:
                     org_rows[r.organization] = _org_row(r.organization, known_orgs)
@@ -167,7 +184,7 @@ class CatalogIngestJob:
 
     def _write_models(self, rows: _Rows, now: str) -> None:
         # 1. every changed model node exists, so lineage edges between them can be written
-        task = self.steps.task("write models", total=len(rows.models) * 2)
+        task = self.steps.start("write models", total=len(rows.models) * 2)
         for batch in _chunks(rows.models, self.model_batch):
             self.store.write_rows(queries.UPSERT_MODELS, batch, now=now)
             self.steps.advance(task, len(batch))
@@ -181,6 +198,39 @@ class CatalogIngestJob:
                     self.store.write_rows(query, part, now=now)
             self.store.write_rows(queries.MARK_MODELS_COMPLETE, batch)
             self.steps.advance(task, len(batch))
+
+    def _write_listings(self, identity: Identity, casing: Casing, now: str) -> None:
+        """Every listing, its source records and offerings; a node that changed kind is replaced."""
+        listing_ids = {x.id for x in identity.listings}
+        model_ids = {m.id for m in identity.models}
+        self.store.write(queries.DELETE_MODELS, ids=sorted(listing_ids - model_ids))
+        stale = {r["id"] for r in self.store.read(queries.LISTING_IDS)} & model_ids
+        self.store.write(queries.DELETE_LISTINGS, ids=sorted(stale))
+        rows = [_listing_row(x, casing) for x in identity.listings]
+        records = [
+            {"id": _record_id(r), "listing_id": x.id, "rank": rank, "props": _source_record_props(r)}
+            for x in identity.listings
+            for rank, r in enumerate(x.records)
+        ]
+        serves = [
+            _serves_row(r, o) | {"listing_id": x.id}
+            for x in identity.listings
+            if not x.resolved
+            for r in x.records
+            for o in r.offers
+        ]
+        links = [
+            {"id": x.id, "model_id": x.model_id, "evidence": x.evidence.value} for x in identity.listings
+        ]
+        task = self.steps.start("write listings", total=len(rows))
+        for batch in _chunks(rows, self.model_batch):
+            self.store.write_rows(queries.UPSERT_LISTINGS, batch, now=now)
+            self.steps.advance(task, len(batch))
+        self.store.write_rows(queries.UNLINK_LISTINGS, links, now=now)
+        self.store.write_rows(queries.LINK_LISTING_OF, [x for x in links if x["model_id"]], now=now)
+        self.store.write_rows(queries.UPSERT_LISTING_RECORDS, records, now=now)
+        serves = _dedupe(serves, ("listing_id", "provider_id", "source", "provider_model_id"))
+        self.store.write_rows(queries.LINK_LISTING_SERVES, serves, now=now)
 
     def _write_quarantine(self, quarantined: Sequence[Quarantined], now: str) -> None:
         rows = {}
@@ -247,14 +297,17 @@ def _content_hash(m: MergedModel) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _alias_lookup(clusters: Sequence[ModelCluster], anchors: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Normalized name -> model id, to resolve lineage references like 'Llama 3.1 70B'."""
+def _alias_lookup(models: Sequence[CanonicalModel], anchors: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Normalized name -> canonical model id, to resolve lineage references like 'Llama 3.1 70B'."""
     lookup: dict[str, str] = {}
+    canonical = {m.id for m in models}
     for anchor in anchors:
+        if anchor["id"] not in canonical:
+            continue  # a model of an earlier run that is now a listing
         for name in [anchor["id"], anchor["name"], *(anchor["aliases"] or [])]:
             if name:
                 lookup.setdefault(normalize(name), anchor["id"])
-    for cluster in clusters:
+    for cluster in models:
         for name in [cluster.id, *cluster.aliases]:
             lookup.setdefault(normalize(name), cluster.id)
     return lookup
@@ -294,7 +347,7 @@ def _build_rows(changed: Sequence[MergedModel], hashes: dict[str, str], lookup: 
         rows.models.append({"id": m.id, "props": m.props})
         rows.marks.append({"id": m.id, "content_hash": hashes[m.id]})
         for rank, r in enumerate(m.records):
-            rows.source_records.append({"id": f"{r.source.value}:{r.source_key}", "model_id": m.id, "rank": rank,
+            rows.source_records.append({"id": _record_id(r), "model_id": m.id, "rank": rank,
                                         "props": _source_record_props(r)})  # fmt: skip
         if m.organization:
             rows.developed_by.append(_fact_row(m.id, "org_id", m.organization))
@@ -314,16 +367,33 @@ def _build_rows(changed: Sequence[MergedModel], hashes: dict[str, str], lookup: 
                                     "props": {"score": s.score, "self_reported": s.self_reported,
                                               "source_url": s.source_url, "method": s.method}})  # fmt: skip
             for o in r.offers:
-                rows.serves.append({
-                    "model_id": m.id, "provider_id": o.provider_id, "source": r.source.value,
-                    "provider_model_id": o.provider_model_id or r.model_id,
-                    "props": {"input_usd_per_1m": o.input_usd_per_1m, "output_usd_per_1m": o.output_usd_per_1m,
-                              "max_input_tokens": o.max_input_tokens, "max_output_tokens": o.max_output_tokens,
-                              "source_url": r.source_url},
-                })  # fmt: skip
+                rows.serves.append(_serves_row(r, o) | {"model_id": m.id})
     rows.scored = _dedupe(rows.scored, ("model_id", "benchmark_id", "source"))
     rows.serves = _dedupe(rows.serves, ("model_id", "provider_id", "source", "provider_model_id"))
     return rows
+
+
+def _serves_row(r: ModelRecord, o: OfferRecord) -> dict[str, Any]:
+    """A provider's offering: its own model id, prices and limits (a `SERVES` edge)."""
+    return {
+        "provider_id": o.provider_id, "source": r.source.value, "provider_model_id": o.provider_model_id or r.model_id,
+        "props": {"input_usd_per_1m": o.input_usd_per_1m, "output_usd_per_1m": o.output_usd_per_1m,
+                  "max_input_tokens": o.max_input_tokens, "max_output_tokens": o.max_output_tokens,
+                  "source_url": r.source_url},
+    }  # fmt: skip
+
+
+def _record_id(r: ModelRecord) -> str:
+    return f"{r.source.value}:{r.source_key}"
+
+
+def _listing_row(x: Listing, casing: Casing) -> dict[str, Any]:
+    name = display_name(x.records, casing)
+    return {"id": x.id, "props": {
+        "name": name, "aliases": sorted(set(x.aliases) - {name}), "sources": sorted({r.source.value for r in x.records}),
+        "status": "resolved" if x.resolved else "unresolved", "evidence": x.evidence.value,
+        "candidates": x.candidates, "model_id": x.model_id, "records": [_record_id(r) for r in x.records],
+    }}  # fmt: skip
 
 
 def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:

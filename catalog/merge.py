@@ -19,6 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.schema import MODEL_LIST_FIELDS, MODEL_SCALAR_FIELDS
+
+from .identity import UNKNOWN_DEVELOPER
+from .names import Casing, display_name
 from .records import ModelRecord, SourceName
 
 Tier = str
@@ -38,20 +42,9 @@ FIELD_TIERS: dict[str, tuple[Tier, ...]] = {
     "base_model": ("llm-stats", "epoch", "first-party", "models-dev", "litellm"),
 }
 
-# Scalar fields copied from the winning record onto the Model node.
-SCALAR_FIELDS: tuple[str, ...] = (
-    "family",
-    "release_date",
-    "parameters",
-    "context_length",
-    "max_output",
-    "knowledge_cutoff",
-    "open_weights",
-    "reasoning",
-    "tool_use",
-    "description",
-)
-LIST_FIELDS: tuple[str, ...] = ("input_modalities", "output_modalities")
+# Fields copied from the winning record onto the Model node: the graph schema declares them.
+SCALAR_FIELDS = MODEL_SCALAR_FIELDS
+LIST_FIELDS = MODEL_LIST_FIELDS
 
 
 def tier(record: ModelRecord) -> Tier:
@@ -108,13 +101,28 @@ class MergedModel:
     records: list[ModelRecord] = field(default_factory=list)
 
 
-def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str]) -> MergedModel:
-    """Merge the best-first `records` of one resolved model."""
-    name = _display_name(records)
+def merge(
+    cluster_id: str,
+    records: Sequence[ModelRecord],
+    aliases: Sequence[str],
+    *,
+    casing: Casing | None = None,
+    developer: str | None = None,
+    derived_from: str | None = None,
+    evidence: str | None = None,
+) -> MergedModel:
+    """Merge the best-first `records` of one canonical model (its own and all its listings').
+
+    `developer` overrides the organisation the records give (a fine-tune's maker from its id, or
+    `unknown`); `derived_from` is the canonical model a derivative is FINE_TUNED_FROM when no
+    record names a base; `evidence` says why the model is canonical (catalog/identity.py).
+    """
+    name = display_name(records, casing)
     props: dict[str, Any] = {
         "name": name,
         "aliases": sorted(set(aliases) - {name}),
         "sources": sorted({r.source.value for r in records}),
+        "identity_evidence": evidence,
     }
     for name in SCALAR_FIELDS + LIST_FIELDS:
         choice = choose(records, name)
@@ -125,10 +133,18 @@ def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str
     relation = None
     if base is not None:
         relation = next((r.base_relation for r in records if r.base_model == base.value), None) or "BASED_ON"
+    elif derived_from is not None:
+        base, relation = _resolution_choice(derived_from, records), "FINE_TUNED_FROM"
+    organization = choose(records, "organization")
+    if developer == UNKNOWN_DEVELOPER:
+        organization = None
+    elif developer is not None:
+        organization = _resolution_choice(developer, records)
+    props["developer_status"] = "known" if organization is not None else "unknown"
     return MergedModel(
         id=cluster_id,
         props=props,
-        organization=choose(records, "organization"),
+        organization=organization,
         license=choose(records, "license"),
         base_model=base,
         base_relation=relation,
@@ -138,10 +154,10 @@ def merge(cluster_id: str, records: Sequence[ModelRecord], aliases: Sequence[str
     )
 
 
-def _display_name(records: Sequence[ModelRecord]) -> str:
-    """The best record's name, skipping litellm, whose 'names' are routing keys like 'azure/gpt-4o'."""
-    named = [r for r in records if r.source is not SourceName.LITELLM] or list(records)
-    return named[0].name
+def _resolution_choice(value: str, records: Sequence[ModelRecord]) -> Choice:
+    """A value that model identity inferred from the records' ids (provenance: those records' sources)."""
+    best = records[0]
+    return Choice(value, "catalog-identity", best.source_url, sorted({r.source.value for r in records}))
 
 
 def _parameters_status(records: Sequence[ModelRecord], parameters: int | None) -> str:

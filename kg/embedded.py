@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from llmx.settings import Settings
+from core.settings import GraphSettings
 
 from .errors import ServerStartError
 
@@ -66,7 +66,7 @@ def _pid_alive(pid: int) -> bool:
 class EmbeddedServer:
     """The project's own graph server, used when no external graph URI is configured."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GraphSettings) -> None:
         self.settings = settings
         self.dir = settings.graph_dir
         self.state_file = self.dir / "server.json"

@@ -1,8 +1,8 @@
-"""One root exception for graph problems, so callers can turn them into clear messages."""
+"""Graph errors: the root `GraphError` lives in `core.errors`; these are the graph's own cases."""
 
+from core.errors import GraphError
 
-class GraphError(Exception):
-    """Base class for every error raised by `kg`."""
+__all__ = ["GraphError", "ReadOnlyViolation", "ServerStartError"]
 
 
 class ServerStartError(GraphError):

@@ -119,6 +119,13 @@ MATCH (o:Organization)
 RETURN o.id AS id, o.name AS name, o.aliases AS aliases
 """
 
+# Card chunks of models that left the catalog.
+DELETE_ORPHAN_MODEL_CHUNKS: LiteralString = """
+MATCH (c:Chunk {kind: 'model'})
+WHERE NOT EXISTS { MATCH (m:Model {id: c.doc_id}) }
+DETACH DELETE c
+"""
+
 MODEL_CARD_FACTS: LiteralString = """
 MATCH (m:Model)
 OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)

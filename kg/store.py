@@ -12,7 +12,7 @@ from typing import Any, LiteralString, Self
 import neo4j
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from llmx.settings import Settings
+from core.settings import GraphSettings
 
 from .embedded import EmbeddedServer, Endpoint
 from .errors import GraphError, ReadOnlyViolation
@@ -45,7 +45,7 @@ class GraphStore:
         self.backend = Backend.ARCADEDB if "arcadedb" in agent.lower() else Backend.NEO4J
 
     @classmethod
-    def connect(cls, settings: Settings) -> Self:
+    def connect(cls, settings: GraphSettings) -> Self:
         """Connect to the configured graph; start the embedded server first if none is configured."""
         if settings.embedded:
             endpoint = EmbeddedServer(settings).ensure_running()

@@ -1,15 +1,14 @@
 """`llmx ask`: answer one question, or a JSON Lines file of them, with the chat model loaded once.
 
-The command is built by `make_ask_command` so that the retriever and the generator come from
-factories: the default ones read the settings (the chat options on the command line override the
-`LLMX_CHAT_*` settings for one run), tests pass their own real ones.
+The command is built by `make_ask_command` so that the service context comes from a factory: the
+default one reads the settings (the chat options on the command line override the `LLMX_CHAT_*`
+settings for one run), tests pass one holding their own real retriever and chat model.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,13 +16,15 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from rag.answer import Answerer
-from rag.base import CLASSIFICATIONS, AccessFilter
-from rag.generation import GenerationError
-from rag.qa import Answer, Generator, Retriever
+from core.access import CLASSIFICATIONS, AccessFilter
+from core.errors import LlmxError
+from core.settings import Settings, get_settings
+from rag.contracts import AnswerRecord
+from rag.qa import Answer
+from services.answering import ask as ask_service
+from services.context import AppContext
 
 from .console import fail
-from .settings import Settings, get_settings
 
 
 class BackendName(StrEnum):
@@ -32,21 +33,11 @@ class BackendName(StrEnum):
     openai = "openai"
 
 
-RetrieverFactory = Callable[[Settings], Retriever]
-GeneratorFactory = Callable[[Settings], Generator]
+ContextFactory = Callable[[Settings], AppContext]
 
 
-def default_generator(settings: Settings) -> Generator:
-    from rag.pipeline import build_generator
-
-    return build_generator(settings)
-
-
-def default_retriever(settings: Settings) -> Retriever:
-    """The project's hybrid retriever, imported only when a question is asked."""
-    from rag.pipeline import build_retriever
-
-    return build_retriever(settings)
+def default_context(settings: Settings) -> AppContext:
+    return AppContext(settings)
 
 
 def read_questions(question: str | None, file: Path | None) -> list[str]:
@@ -80,19 +71,8 @@ def read_questions(question: str | None, file: Path | None) -> list[str]:
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:
-    """The JSON line printed per answer."""
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "citations": [
-            {"n": c.n, "kind": c.kind, "id": c.id, "title": c.title, "url": c.url} for c in answer.citations
-        ],
-        "family": answer.family,
-        "slots": answer.slots,
-        "template": answer.template,
-        "refused": answer.refused,
-        "timings_ms": answer.timings_ms,
-    }
+    """The JSON line printed per answer: the `AnswerRecord` contract (docs/answer.schema.json)."""
+    return AnswerRecord.of(answer).model_dump(mode="json")
 
 
 def print_answer(answer: Answer) -> None:
@@ -102,10 +82,7 @@ def print_answer(answer: Answer) -> None:
         print(f"  [{c.n}] {c.title or c.id}" + (f" ({where})" if where else ""))
 
 
-def make_ask_command(
-    retriever_factory: RetrieverFactory = default_retriever,
-    generator_factory: GeneratorFactory = default_generator,
-) -> Callable[..., None]:
+def make_ask_command(context_factory: ContextFactory = default_context) -> Callable[..., None]:
     def ask(
         question: Annotated[str | None, typer.Argument(help="The question to answer.")] = None,
         file: Annotated[
@@ -141,26 +118,16 @@ def make_ask_command(
         overrides = {"chat_backend": backend, "chat_model": model, "chat_adapter": adapter, "chat_device": device,
                      "chat_base_url": base_url, "chat_api_model": api_model, "chat_max_new_tokens": max_new_tokens}  # fmt: skip
         settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
-        with ExitStack() as stack:
-            try:
-                generator = generator_factory(settings)
-            except GenerationError as exc:
-                raise _fail(str(exc)) from exc
-            retriever = retriever_factory(settings)
-            if isinstance(retriever, AbstractContextManager):
-                stack.enter_context(retriever)
-            answerer = Answerer(
-                generator, max_new_tokens=settings.chat_max_new_tokens, phrase_facts=phrase_facts
-            )
-            for text in questions:
-                try:
-                    answer = answerer.answer(retriever.search(text, k=k, access=access))
-                except GenerationError as exc:
-                    raise _fail(str(exc)) from exc
-                if file is not None or as_json:
-                    print(json.dumps(answer_record(answer), ensure_ascii=False, default=str), flush=True)
-                else:
-                    print_answer(answer)
+        try:
+            with context_factory(settings) as ctx:
+                for text in questions:
+                    answer = ask_service(ctx, text, access=access, k=k, phrase_facts=phrase_facts)
+                    if file is not None or as_json:
+                        print(json.dumps(answer_record(answer), ensure_ascii=False), flush=True)
+                    else:
+                        print_answer(answer)
+        except LlmxError as exc:
+            raise _fail(str(exc)) from exc
 
     return ask
 

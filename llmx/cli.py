@@ -9,18 +9,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from catalog.job import CatalogIngestJob, IngestSummary
 from catalog.readers.base import ReaderError
 from catalog.sources import readers_for
+from core.errors import GraphError
+from core.settings import Settings, get_settings
 from kg.embedded import EmbeddedServer
-from kg.errors import GraphError
 from kg.stats import GraphStats, graph_stats
+from services.ingest import CatalogIngestResult
+from services.ingest import ingest_catalog as ingest_catalog_service
 
 from .ask_cli import ask
-from .console import fail, open_store, out, progress_bar
+from .catalog_cli import catalog_app
+from .console import fail, open_context, out, progress_bar
 from .eval_cli import evaluate
 from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
-from .settings import Settings, get_settings
 
 app = typer.Typer(help="LLMXplorer: a knowledge graph of the LLM landscape.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Ingestion jobs.", no_args_is_help=True)
@@ -28,6 +30,7 @@ graph_app = typer.Typer(help="Operate the graph: server, stats, read-only querie
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
+app.add_typer(catalog_app, name="catalog")
 ingest_app.command("news")(ingest_news)
 app.command("ask")(ask)
 app.command("eval")(evaluate)
@@ -35,20 +38,13 @@ app.command("eval")(evaluate)
 
 def run_catalog_ingest(
     settings: Settings, specs: list[str], installed: bool, data: Path | None
-) -> IngestSummary:
+) -> CatalogIngestResult:
     try:
         readers = readers_for(specs, installed=installed, data_dir=data)
     except ReaderError as exc:
         raise fail(str(exc), code=2) from exc
-    with open_store(settings) as store, progress_bar() as progress:
-        store.apply_schema()
-        job = CatalogIngestJob(
-            store, readers, progress=progress, run_log=settings.log_dir / "ingest-runs.jsonl"
-        )
-        try:
-            return job.run()
-        except ReaderError as exc:
-            raise fail(str(exc)) from exc
+    with open_context(settings) as ctx, progress_bar() as progress:
+        return ingest_catalog_service(ctx, readers, progress=progress)
 
 
 @ingest_app.command("catalog")
@@ -77,8 +73,8 @@ def ingest_catalog(
 @graph_app.command("stats")
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Node counts by label, relationship counts by type, and field coverage of the LLMs."""
-    with open_store(get_settings()) as store:
-        result = graph_stats(store)
+    with open_context(get_settings()) as ctx:
+        result = graph_stats(ctx.store)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
@@ -96,9 +92,9 @@ def query(
 ) -> None:
     """Run a read-only query and print the rows. Queries that would write are refused."""
     params = dict(_parse_param(p) for p in param or [])
-    with open_store(get_settings()) as store:
+    with open_context(get_settings()) as ctx:
         try:
-            rows = store.read_only_query(cypher, params, limit=limit)
+            rows = ctx.store.read_only_query(cypher, params, limit=limit)
         except GraphError as exc:
             raise fail(str(exc), code=2) from exc
         except Exception as exc:  # the server's own message (syntax error, unknown function) is what helps
@@ -163,8 +159,8 @@ def demo(
     news_files = [] if skip_news else _news_files(news or ([data / "news"] if data is not None else []))
     if news_files:
         print_news_summary(run_news_ingest(settings, news_inputs(settings, news_files, None, None, None)))
-    with open_store(settings) as store:
-        result = graph_stats(store)
+    with open_context(settings) as ctx:
+        result = graph_stats(ctx.store)
     _print_stats(result)
     out.print(
         "\nNext:\n"
@@ -202,7 +198,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
         return key, value
 
 
-def _print_summary(summary: IngestSummary) -> None:
+def _print_summary(summary: CatalogIngestResult) -> None:
     out.print(
         f"Read {summary.records_read} records ({', '.join(f'{k}: {v}' for k, v in summary.sources.items())}); "
         f"{summary.models} models: {summary.created} created, {summary.updated} updated, "
@@ -212,7 +208,7 @@ def _print_summary(summary: IngestSummary) -> None:
             if summary.quarantined
             else ""
         )
-        + f"; {summary.elapsed_s:.1f} s."
+        + f"; {summary.model_cards_embedded} model cards embedded; {summary.elapsed_s:.1f} s."
     )
 
 
@@ -223,6 +219,11 @@ def _print_stats(result: GraphStats) -> None:
     for rel, count in result.relationships.items():
         table.add_row(f"[:{rel}]", str(count))
     out.print(table)
+    out.print(
+        f"{result.models} canonical models ({result.aliases} aliases, {result.developer_unknown} of unknown "
+        f"developer); {result.listings} listings: {result.listings_resolved} resolved to a model, "
+        f"{result.listings_unresolved} unresolved (llmx catalog review)."
+    )
     out.print(
         f"{result.models_complete} of {result.models} LLMs have organisation, release date, context length, "
         f"licence or open-weights status and input/output modalities; "

@@ -1,4 +1,4 @@
-"""What every CLI command shares: consoles, the error exit, the graph connection, progress bars."""
+"""What every CLI command shares: consoles, the error exit, the service context, progress bars."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kg.errors import GraphError
-from kg.store import GraphStore
-
-from .settings import Settings
+from core.errors import LlmxError
+from core.settings import Settings
+from services.context import AppContext
 
 err = Console(stderr=True)
 out = Console()
@@ -26,17 +25,37 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def open_store(settings: Settings) -> Iterator[GraphStore]:
+def open_context(settings: Settings) -> Iterator[AppContext]:
+    """The services for one command; any product error becomes one sentence and exit code 1."""
     try:
-        with GraphStore.connect(settings) as store:
-            yield store
-    except GraphError as exc:
+        with AppContext(settings) as ctx:
+            yield ctx
+    except LlmxError as exc:
         raise fail(str(exc)) from exc
 
 
-def progress_bar() -> Progress:
-    """Progress on stderr, so `--json` output on stdout stays machine-readable."""
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
-    )  # fmt: skip
+class RichProgress:
+    """`core.progress.Progress` as rich bars on stderr, so `--json` output on stdout stays clean."""
+
+    def __init__(self) -> None:
+        self.bars = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=False,
+        )  # fmt: skip
+
+    def start(self, description: str, total: int | None = None) -> int:
+        return int(self.bars.add_task(description, total=total))
+
+    def advance(self, task: int, by: int = 1) -> None:
+        self.bars.advance(task, by)  # type: ignore[arg-type]
+
+    def finish(self, task: int) -> None:
+        done = self.bars.tasks[task].completed
+        self.bars.update(task, total=done, completed=done)  # type: ignore[arg-type]
+
+
+@contextmanager
+def progress_bar() -> Iterator[RichProgress]:
+    progress = RichProgress()
+    with progress.bars:
+        yield progress

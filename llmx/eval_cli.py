@@ -8,12 +8,10 @@ from typing import Annotated
 
 import typer
 
+from core.settings import get_settings
 from rag.eval import SPLITS, SYSTEMS
 
-from .ask_cli import default_generator
-from .console import err, fail, open_store, progress_bar
-from .news_cli import open_indexes
-from .settings import get_settings
+from .console import err, fail, open_context, progress_bar
 
 
 def evaluate(
@@ -49,7 +47,8 @@ def evaluate(
     unknown = sorted(set(names) - set(SYSTEMS))
     if unknown:
         raise fail(f"Unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}.", code=2)
-    with open_store(settings) as store:
+    with open_context(settings) as ctx:
+        store = ctx.store
         if build or not (eval_dir / f"qa_{split}.jsonl").is_file():
             built = build_from_graph(store, eval_dir)
             err.print(
@@ -57,8 +56,7 @@ def evaluate(
             )
         if not names:
             return
-        generator = default_generator(settings)
-        built_systems = build_systems(names, store, open_indexes(settings), generator)
+        built_systems = build_systems(names, store, ctx.indexes, ctx.generator)
         with progress_bar() as progress:
             report = run_eval(split, built_systems, eval_dir=eval_dir, limit=limit, out_dir=out_dir or eval_dir,
                               progress=progress)  # fmt: skip

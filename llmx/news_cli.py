@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,30 +10,21 @@ from pydantic import ValidationError
 
 from catalog.news.config import FeedConfigError
 from catalog.news.inputs import NewsInput, inputs_from_config, inputs_from_specs
-from catalog.news.job import NewsIngestJob, NewsIngestSummary
 from catalog.news.readers import FieldMapping
 from catalog.news.records import NewsSourceError
-from kg import news_queries as nq
-from rag.base import Chunk
-from rag.pipeline import open_indexes
+from core.settings import Settings, get_settings
+from services import indexing
+from services.ingest import NewsIngestResult
+from services.ingest import ingest_news as ingest_news_service
 
-from .console import fail, open_store, out, progress_bar
-from .settings import Settings, get_settings
+from .console import fail, open_context, out, progress_bar
 
 index_app = typer.Typer(help="The vector (FAISS) and keyword (BM25) indexes of chunks.", no_args_is_help=True)
 
 
-def run_news_ingest(settings: Settings, inputs: list[NewsInput]) -> NewsIngestSummary:
-    with open_store(settings) as store, progress_bar() as progress:
-        store.apply_schema()
-        job = NewsIngestJob(
-            store, inputs, open_indexes(settings), chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap, progress=progress,
-        )  # fmt: skip
-        try:
-            return job.run()
-        except NewsSourceError as exc:
-            raise fail(str(exc)) from exc
+def run_news_ingest(settings: Settings, inputs: list[NewsInput]) -> NewsIngestResult:
+    with open_context(settings) as ctx, progress_bar() as progress:
+        return ingest_news_service(ctx, inputs, progress=progress)
 
 
 def news_inputs(settings: Settings, sources: list[str], config: Path | None, mapping: str | None,
@@ -80,7 +70,7 @@ def ingest_news(
         print_news_summary(summary)
 
 
-def print_news_summary(s: NewsIngestSummary) -> None:
+def print_news_summary(s: NewsIngestResult) -> None:
     out.print(
         f"Read {s.read} items: {s.new} new ({s.near_duplicates} near-duplicates linked), {s.updated} updated, "
         f"{s.unchanged} unchanged, {s.duplicates} duplicates dropped, {s.quarantined} quarantined; "
@@ -92,18 +82,14 @@ def print_news_summary(s: NewsIngestSummary) -> None:
 @index_app.command("verify")
 def verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Check that both indexes hold exactly the graph's chunks, with the same content hashes."""
-    settings = get_settings()
-    with open_store(settings) as store:
-        expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
-    report = open_indexes(settings).verify(expected)
-    result = {"ok": report.ok, "expected": report.expected_count, "vectors": report.vector_count,
-              "keywords": report.keyword_count, "missing": len(report.missing), "extra": len(report.extra),
-              "stale": len(report.stale), "examples": (report.missing + report.extra + report.stale)[:10]}  # fmt: skip
+    with open_context(get_settings()) as ctx:
+        report = indexing.verify(ctx.store, ctx.indexes)
     if as_json:
-        print(json.dumps(result, indent=2))
+        print(report.model_dump_json(indent=2))
     else:
         out.print(
-            ("Indexes match the graph: " if report.ok else "Indexes DO NOT match the graph: ") + str(result)
+            ("Indexes match the graph: " if report.ok else "Indexes DO NOT match the graph: ")
+            + str(report.model_dump())
         )
     if not report.ok:
         raise typer.Exit(1)
@@ -112,14 +98,6 @@ def verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 @index_app.command("rebuild")
 def rebuild() -> None:
     """Bring both indexes back in line with the graph's chunks (re-embeds only what is missing or stale)."""
-    settings = get_settings()
-    with open_store(settings) as store:
-        rows = store.read(nq.ALL_CHUNKS)
-    indexes = open_indexes(settings)
-    chunks = [Chunk(**row) for row in rows]
-    report = indexes.upsert(chunks, prune_docs=False)
-    expected = {c.id for c in chunks}
-    extra = [i for i in indexes.vectors.ids() | indexes.keywords.ids() if i not in expected]
-    indexes.remove(extra)
-    indexes.save()
-    out.print(f"Rebuilt: {len(chunks)} chunks, {report.embedded} embedded, {len(extra)} removed.")
+    with open_context(get_settings()) as ctx:
+        report = indexing.rebuild(ctx.store, ctx.indexes)
+    out.print(f"Rebuilt: {report.chunks} chunks, {report.embedded} embedded, {report.removed} removed.")

@@ -12,11 +12,13 @@ import time
 from abc import abstractmethod
 from collections.abc import Sequence
 
+from core.access import AccessFilter
 from kg import qa_queries as Q
 from kg.store import GraphStore
-from rag.base import AccessFilter, ScoredId
+from rag.base import ScoredId
 from rag.graph_retriever import access_params
 from rag.indexes import ChunkIndexes
+from rag.contracts import Slots
 from rag.qa import Evidence, EvidenceKind, QuestionAnalysis, RetrievalResult, Retriever
 
 # Chunk kinds as evidence kinds; an uploaded document cites like an article (the contract has no
@@ -47,7 +49,7 @@ class _ChunkRetriever(Retriever):
             self.stage: (searched - started) * 1000,
             f"{self.stage}_lookup": (time.perf_counter() - searched) * 1000,
         }
-        analysis = QuestionAnalysis(family="open", slots={"search_text": query})
+        analysis = QuestionAnalysis(family="open", slots=Slots(search_text=query))
         return RetrievalResult(question, analysis, evidence, timings)
 
     def evidence(self, hits: Sequence[ScoredId], access: AccessFilter) -> list[Evidence]:

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from catalog.merge import LIST_FIELDS, SCALAR_FIELDS
-from catalog.records import ModelRecord, OfferRecord, OrganizationInfo, ScoreRecord
+from core.access import CLASSIFICATIONS, AccessFilter
+from core.errors import InvalidInput
 from kg.errors import ReadOnlyViolation
 from kg.readonly import check_read_only
-from kg.schema import Label, Rel
-from rag.base import CLASSIFICATIONS, AccessFilter
+from kg.schema import NODE_PROPERTIES, RELATIONSHIP_PROPERTIES, Label, Rel
 
 MAX_LIMIT = 100
 MAX_HOPS = 4
@@ -37,30 +36,7 @@ CONTENT_LABELS = frozenset({Label.ARTICLE.value, Label.CHUNK.value})
 LABELS = frozenset(label.value for label in Label) - {Label.QUARANTINED.value}
 RELATIONSHIPS = frozenset(rel.value for rel in Rel)
 
-_COMMON = {"id", "name", "ingested_at", "updated_at"}
-_FIELDS = (*SCALAR_FIELDS, *LIST_FIELDS)
-PROPERTIES: dict[str, frozenset[str]] = {
-    "Model": frozenset(_COMMON | set(_FIELDS) | {f"{f}_source" for f in _FIELDS}
-                       | {"aliases", "sources", "parameters_status", "content_hash", "classification"}),
-    "Organization": frozenset(_COMMON | set(OrganizationInfo.model_fields)),
-    "License": frozenset(_COMMON | {"allows_commercial"}),
-    "Modality": frozenset(_COMMON),
-    "Benchmark": frozenset(_COMMON | {"categories"}),
-    "Provider": frozenset(_COMMON),
-    "Source": frozenset(_COMMON),
-    "Topic": frozenset(_COMMON | {"kind", "description"}),
-    "SourceRecord": frozenset(_COMMON | set(ModelRecord.model_fields) - {"scores", "offers", "source_url"} | {"url"}),
-    "Article": frozenset(_COMMON | {
-        "title", "url", "permalink", "published", "source", "source_name", "source_key", "summary", "text", "body",
-        "content_hash", "complete_hash", "categories", "gold_models", "gold_companies", "gold_topics",
-        "classification", "tenant", "sentiment", "sentiment_label", "near_of", "near_reason"}),
-    "Chunk": frozenset({"id", "doc_id", "kind", "text", "classification", "tenant", "title", "url", "date",
-                        "content_hash"}),
-}  # fmt: skip
-RELATIONSHIP_PROPERTIES = frozenset(
-    {"sources", "source_url", "ingested_at", "rank", "source", "count", "confidence", "surface_forms", "reason"}
-    | set(ScoreRecord.model_fields) | set(OfferRecord.model_fields)
-)  # fmt: skip
+PROPERTIES = NODE_PROPERTIES
 ALL_PROPERTIES = frozenset().union(*PROPERTIES.values(), RELATIONSHIP_PROPERTIES)
 
 _TOKEN = re.compile(
@@ -74,7 +50,7 @@ _CLAUSES = {"MATCH", "OPTIONAL", "WHERE", "WITH", "RETURN", "UNWIND", "ORDER", "
 _REFUSED_WORDS = {"CALL", "UNION", "USE", "SHOW", "LOAD", "FOREACH"}
 
 
-class CypherValidationError(ValueError):
+class CypherValidationError(InvalidInput):
     """A generated query was refused; the message names the rule it broke."""
 
 

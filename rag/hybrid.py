@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rag.base import AccessFilter
+from core.access import AccessFilter
 from rag.graph_retriever import GraphRetriever
 from rag.qa import Evidence, RetrievalResult, Retriever, document_key
 
@@ -103,7 +103,7 @@ class HybridRetriever(Retriever):
         analysis = self.graph.analyzer.analyze(question, history)
         analysed = time.perf_counter()
         graph_job = self._pool.submit(_timed, self.graph.retrieve, analysis, k=depth, access=access)
-        text = analysis.slots.get("search_text") or question
+        text = analysis.slots.search_text or question
         vector = self.vector.search(text, k=depth, access=access)
         keyword = self.keyword.search(text, k=depth, access=access)
         graph_evidence, graph_ms = graph_job.result()

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.base import AccessFilter, Chunk, Embedder, ScoredId
+from core.access import AccessFilter
+from core.chunks import Chunk
+from rag.base import Embedder, ScoredId
 from rag.keyword_index import Bm25Index
 from rag.vector_index import FaissIndex
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.base import AccessFilter, Chunk, ChunkMeta, ScoredId, atomic_write, metas_from_json
+from core.access import AccessFilter
+from core.chunks import Chunk
+from rag.base import ChunkMeta, ScoredId, atomic_write, metas_from_json
 
 CORPUS_FILE = "keyword.json"
 FORMAT_VERSION = 1

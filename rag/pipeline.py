@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.settings import ChatSettings, IndexSettings
 from kg.store import GraphStore
-from llmx.settings import Settings
 
 from .chunk_retrievers import KeywordRetriever, VectorRetriever
 from .embedder import SentenceTransformerEmbedder
@@ -15,7 +15,7 @@ from .qa import Generator
 from .question import QuestionAnalyzer
 
 
-def open_indexes(settings: Settings) -> ChunkIndexes:
+def open_indexes(settings: IndexSettings) -> ChunkIndexes:
     embedder = SentenceTransformerEmbedder(
         settings.embedding_model, device=settings.embedding_device, batch_size=settings.embedding_batch_size
     )
@@ -27,12 +27,7 @@ def build_hybrid(store: GraphStore, indexes: ChunkIndexes) -> HybridRetriever:
     return HybridRetriever(graph, VectorRetriever(indexes, store), KeywordRetriever(indexes, store))
 
 
-def build_retriever(settings: Settings) -> HybridRetriever:
-    """The hybrid retriever over the configured graph; the connection lives as long as the process."""
-    return build_hybrid(GraphStore.connect(settings), open_indexes(settings))
-
-
-def build_generator(settings: Settings) -> Generator:
+def build_generator(settings: ChatSettings) -> Generator:
     """The chat model the settings name (`LLMX_CHAT_*`); the weights load on first use."""
     if settings.chat_backend == "openai":
         if not settings.chat_base_url:

@@ -16,7 +16,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.base import AccessFilter, Chunk, ChunkMeta, ScoredId, atomic_write, metas_from_json
+from core.access import AccessFilter
+from core.chunks import Chunk
+from rag.base import ChunkMeta, ScoredId, atomic_write, metas_from_json
 
 META_FILE = "vectors.json"
 FORMAT_VERSION = 1

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from kg import queries
 from kg.embedded import EmbeddedServer
 from kg.store import GraphStore
-from llmx.settings import Settings
 from rag.embedder import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]

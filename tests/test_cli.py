@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from core.settings import Settings
 from kg import queries
 from kg.store import GraphStore
-from llmx.settings import Settings
 from tests.catalog.test_ingest import cli
 
 COMMANDS = [[], ["ingest"], ["ingest", "catalog"], ["graph"], ["graph", "stats"], ["graph", "query"],

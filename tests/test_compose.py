@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from llmx.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 COMPOSE_PATH = ROOT / "docker-compose.yml"
 DOCKERFILE_PATH = ROOT / "docker" / "Dockerfile"
@@ -307,7 +307,7 @@ def check_graph_env(compose: dict) -> list[str]:
 def check_llmx_names(compose: dict) -> list[str]:
     named = {m.upper() for text in strings(compose) for m in _LLMX_NAME.findall(text)}
     unknown = named - settings_env_names()
-    problems = [f"{n} is not a field of llmx.settings.Settings" for n in sorted(unknown - NON_SETTINGS_LLMX)]
+    problems = [f"{n} is not a field of core.settings.Settings" for n in sorted(unknown - NON_SETTINGS_LLMX)]
     ui_url = env(services(compose).get("ui", {})).get("LLMX_API_URL") or ""
     parts = urlsplit(ui_url)
     if parts.hostname != "api" or parts.port != 8000:

@@ -14,12 +14,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from catalog.news.readers import BUILTIN_MAPPINGS, FieldMapping, Item, detect_format, read_news
+from core.errors import ConfigError
 
 Classification = Literal["public", "internal", "confidential"]
 FeedFormat = Literal["rss", "atom", "jsonfeed", "ainews_issues", "ainews_stories", "ai_news_direct"]
 
 
-class FeedConfigError(ValueError):
+class FeedConfigError(ConfigError):
     """feeds.yaml is missing, not YAML, or describes feeds that cannot work."""
 
 

@@ -1,8 +1,9 @@
-"""The news ingestion job: read, deduplicate, link, tag, write the graph, chunk and index.
+"""The news ingestion job: read, deduplicate, link, tag, write the graph and chunk.
 
-Safe to re-run and to kill: an article's `complete_hash` is written only after its links, its
-chunks in the graph and in both indexes; a run skips articles whose complete hash matches and
-(re)processes the rest. Near-duplicates are stored and linked (`NEAR_DUPLICATE_OF`), exact
+Chunks go to the graph and to a `ChunkSink` (the service layer passes the search indexes), so this
+package never imports retrieval code. Safe to re-run and to kill: an article's `complete_hash` is
+written only after its links, its chunks in the graph and the sink's durable write; a run skips
+articles whose complete hash matches and (re)processes the rest. Near-duplicates are stored and linked (`NEAR_DUPLICATE_OF`), exact
 duplicates are counted and dropped.
 """
 
@@ -18,19 +19,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from rich.progress import Progress
 
+from core.chunks import Chunk, ChunkSink
+from core.linking import CatalogEntity, EntityLinker
+from core.progress import NullProgress, Progress
 from kg import news_queries as nq
 from kg import queries
 from kg.store import GraphStore
-from rag.base import Chunk
-from rag.chunking import chunk_text, render_model_card
-from rag.indexes import ChunkIndexes
 
-from ..progress import JobProgress
+from ..chunking import chunk_text, write_chunks
 from .dedupe import Deduplicator, SeenArticle, Verdict
 from .inputs import NewsInput
-from .linking import CatalogEntity, EntityLinker
 from .records import ArticleRecord, QuarantinedItem
 from .sentiment import Sentiment, analyze
 from .topics import TopicTagger
@@ -47,9 +46,8 @@ class NewsIngestSummary(BaseModel):
     quarantined_by_reason: dict[str, int]
     not_modified_feeds: int
     mentions: int
+    chunks_written: int
     chunks_embedded: int
-    model_cards_embedded: int
-    chunks_total: int
     seconds: float
 
 
@@ -66,7 +64,7 @@ class NewsIngestJob:
         self,
         store: GraphStore,
         inputs: Sequence[NewsInput],
-        indexes: ChunkIndexes,
+        sink: ChunkSink | None = None,
         *,
         chunk_size: int = 800,
         chunk_overlap: int = 150,
@@ -75,10 +73,10 @@ class NewsIngestJob:
     ) -> None:
         self.store = store
         self.inputs = inputs
-        self.indexes = indexes
+        self.sink = sink
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
-        self.steps = JobProgress(progress)
+        self.steps: Progress = progress or NullProgress()
         self.batch_size = batch_size
 
     def run(self) -> NewsIngestSummary:
@@ -94,20 +92,20 @@ class NewsIngestJob:
         linker = self._linker()
         self._write_reference_nodes(records, tagger, now)
 
-        mentions = embedded = 0
-        task = self.steps.task("articles", total=len(work))
+        mentions = written = embedded = 0
+        task = self.steps.start("articles", total=len(work))
         for start in range(0, len(work), self.batch_size):
             batch = work[start : start + self.batch_size]
             mentions += self._write_batch(batch, linker, tagger, now)
-            report = self.indexes.upsert(self._chunks(batch))
-            self.indexes.save()
-            embedded += report.embedded
+            chunks = self._chunks(batch)
+            written += len(chunks)
+            if self.sink is not None:
+                embedded += self.sink.add(chunks)
             self.store.write_rows(
                 nq.MARK_ARTICLES_COMPLETE,
                 [{"id": w.record.id, "content_hash": w.record.content_hash} for w in batch],
             )
             self.steps.advance(task, len(batch))
-        cards = self._model_cards()
         self._write_quarantine(quarantined, now)
         for source in self.inputs:
             for hook in source.on_stored:
@@ -123,9 +121,8 @@ class NewsIngestJob:
             quarantined_by_reason=dict(Counter(q.reason.split(":")[0][:60] for q in quarantined)),
             not_modified_feeds=sum(1 for i in self.inputs if i.not_modified),
             mentions=mentions,
+            chunks_written=written,
             chunks_embedded=embedded,
-            model_cards_embedded=cards,
-            chunks_total=len(self.indexes.vectors),
             seconds=round(time.perf_counter() - started, 2),
         )
 
@@ -133,7 +130,7 @@ class NewsIngestJob:
     def _read(self) -> list[tuple[ArticleRecord | QuarantinedItem, str]]:
         items: list[tuple[ArticleRecord | QuarantinedItem, str]] = []
         for source in self.inputs:
-            task = self.steps.task(f"read {source.label[-40:]}")
+            task = self.steps.start(f"read {source.label[-40:]}")
             for item in source.items():
                 items.append((item, source.classification))
                 self.steps.advance(task)
@@ -249,30 +246,8 @@ class NewsIngestJob:
                 chunk_overlap=self.chunk_overlap, classification=w.classification,  # type: ignore[arg-type]
                 title=r.title, url=r.url, date=date,
             )  # fmt: skip
-        self._write_chunks(nq.UPSERT_ARTICLE_CHUNKS, chunks)
+        write_chunks(self.store, nq.UPSERT_ARTICLE_CHUNKS, chunks)
         return chunks
-
-    def _write_chunks(self, query: Any, chunks: Sequence[Chunk]) -> None:
-        self.store.write_rows(query, [_chunk_row(c) for c in chunks])
-        by_doc: dict[str, list[str]] = {}
-        for c in chunks:
-            by_doc.setdefault(c.doc_id, []).append(c.id)
-        self.store.write_rows(
-            nq.DELETE_STALE_CHUNKS, [{"doc_id": d, "chunk_ids": ids} for d, ids in by_doc.items()]
-        )
-
-    def _model_cards(self) -> int:
-        """One chunk per model with its key facts, so vector search finds models too."""
-        chunks = []
-        for facts in self.store.read(nq.MODEL_CARD_FACTS):
-            facts = {k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in facts.items()}
-            facts["parameters_disclosed"] = False if facts.get("parameters_status") == "undisclosed" else None
-            chunks.append(Chunk(id=f"{facts['id']}#0", doc_id=facts["id"], kind="model", text=render_model_card(facts),
-                                title=facts["name"], date=facts.get("release_date")))  # fmt: skip
-        self._write_chunks(nq.UPSERT_MODEL_CHUNKS, chunks)
-        report = self.indexes.upsert(chunks)
-        self.indexes.save()
-        return report.embedded
 
     def _write_quarantine(self, quarantined: Sequence[QuarantinedItem], now: str) -> None:
         rows = {}
@@ -300,10 +275,3 @@ def _article_props(w: _Work, mood: Sentiment) -> dict[str, Any]:
         "sentiment_label": mood.label,
         "near_of": w.near_of, "near_reason": w.near_reason,
     }  # fmt: skip
-
-
-def _chunk_row(c: Chunk) -> dict[str, Any]:
-    return {"id": c.id, "props": {
-        "doc_id": c.doc_id, "kind": c.kind, "text": c.text, "classification": c.classification, "tenant": c.tenant,
-        "title": c.title, "url": c.url, "date": c.date, "content_hash": c.content_hash,
-    }}  # fmt: skip

@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from catalog.news.linking import CatalogEntity, EntityLinker, Kind, Mention, normalise
+from core.linking import CatalogEntity, EntityLinker, Kind, Mention, normalise
 
 #: Trailing name tokens that denote packaging or a snapshot, not a different model.
 _QUALIFIER = re.compile(

@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from catalog.news.canonical import canonical_url, clean_whitespace, content_hash, stable_id, url_key
+from core.errors import SourceError
 
 
-class NewsSourceError(Exception):
+class NewsSourceError(SourceError):
     """A whole file or feed cannot be read (missing, not JSON/XML, unknown layout): nothing comes through."""
 
 

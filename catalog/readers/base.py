@@ -20,11 +20,12 @@ from pydantic import ValidationError
 
 from catalog.orgs import normalize, org_from_model_name, org_id
 from catalog.records import ModelRecord, OrganizationInfo, Quarantined, SourceName
+from core.errors import SourceError
 
 Row = ModelRecord | Quarantined
 
 
-class ReaderError(Exception):
+class ReaderError(SourceError):
     """A whole source is unreadable (missing path, not JSON/CSV, wrong layout)."""
 
 
@@ -170,17 +171,17 @@ def infer_org(model_id: str, family: str | None = None) -> tuple[str | None, boo
     then `family`. `named_owner` is True when the id names an owner segment, known or not: an
     unknown owner (a fine-tuner such as 'abacusai/') blocks the family guess for that name.
     """
-    parts = [p.removeprefix("hf:").lstrip("~@") for p in model_id.split("/")]
-    owners = [p for p in parts[:-1] if normalize(p) not in _NOISE]
-    name = parts[-1]
-    if owners:
-        owner = org_id(owners[-1])
-        if owner:
-            return owner, True
-    vendor, bare = split_vendor(name)
+    owner = owner_segment(model_id)
+    if owner is not None:
+        return org_id(owner), True  # an unknown owner is the maker, never the family's developer
+    vendor, bare = split_vendor(model_id.rsplit("/", 1)[-1])
     if vendor:
         return vendor, True
-    guess = org_from_model_name(bare)
-    if owners:
-        return guess, True
-    return guess or org_from_model_name(family), False
+    return org_from_model_name(bare) or org_from_model_name(family), False
+
+
+def owner_segment(model_id: str) -> str | None:
+    """The owner path segment of an id ('deepinfra/moonshotai/Kimi-K2' -> 'moonshotai'), if any."""
+    parts = [p.removeprefix("hf:").lstrip("~@") for p in model_id.split("/")]
+    owners = [p for p in parts[:-1] if p and normalize(p) not in _NOISE]
+    return owners[-1] if owners else None

@@ -11,8 +11,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import Field
 
+from core.access import AccessFilter
 from rag.adapters import evidence_metadata
-from rag.base import AccessFilter
 from rag.qa import Retriever
 
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from core.access import AccessFilter
 from rag.adapters import evidence_metadata
-from rag.base import AccessFilter
 from rag.qa import Evidence, Retriever
 
 # Metadata kept on the node for the caller, but not pasted into a prompt or an embedding.

@@ -8,11 +8,11 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
-
+from core.progress import NullProgress, Progress
 from rag.eval import metrics as M
 from rag.eval.baselines import System
 from rag.eval.items import QAItem, load_items
@@ -189,10 +189,12 @@ def run_eval(
     chosen = list(items)[:limit] if limit else list(items)
     started = time.perf_counter()
     results: list[ItemResult] = []
+    steps: Progress = progress or NullProgress()
     for system in systems:
-        task = progress.add_task(f"eval {system.name}", total=len(chosen)) if progress else None
-        advance = (lambda t=task: progress.advance(t)) if progress and task is not None else None
-        results += run_items(chosen, system, k=k, answer_limit=answer_limit, on_item=advance)
+        task = steps.start(f"eval {system.name}", total=len(chosen))
+        results += run_items(
+            chosen, system, k=k, answer_limit=answer_limit, on_item=partial(steps.advance, task)
+        )
     latency = {
         s.name: M.latency_summary(r.timings_ms for r in results if r.system == s.name and r.error is None)
         for s in systems

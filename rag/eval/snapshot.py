@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.news.linking import normalise
+from core.linking import normalise
 from kg import eval_queries as eq
 from kg.store import GraphStore
 

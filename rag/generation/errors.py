@@ -1,7 +1,5 @@
-"""The one exception every generation backend raises, so callers catch a single type."""
+"""The one exception every generation backend raises (defined in `core.errors`)."""
 
-from __future__ import annotations
+from core.errors import GenerationError
 
-
-class GenerationError(RuntimeError):
-    """A chat model could not be loaded or did not answer; the message says what to fix."""
+__all__ = ["GenerationError"]

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
+from core.settings import Settings
 from kg.embedded import EmbeddedServer
 from kg.errors import ServerStartError
-from llmx.settings import Settings
 from tests.conftest import free_port
 
 
@@ -19,7 +19,7 @@ def test_second_process_reuses_running_server(graph_settings: Settings, graph_se
     state = graph_server.state()
     assert state is not None
     code = (
-        "import json; from llmx.settings import Settings; from kg.embedded import EmbeddedServer;"
+        "import json; from core.settings import Settings; from kg.embedded import EmbeddedServer;"
         f"s = Settings(**json.loads({graph_settings.model_dump_json()!r}));"
         "e = EmbeddedServer(s); e.ensure_running(); print(e.state().pid)"
     )

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.news.linking import CatalogEntity, EntityLinker
 from catalog.news.linking_eval import entities_from_catalog_files, evaluate_linking, map_gold_tag
+from core.linking import CatalogEntity, EntityLinker
 
 E = CatalogEntity
 

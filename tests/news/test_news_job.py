@@ -15,15 +15,16 @@ import pytest
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import NewsInput, inputs_from_specs
-from catalog.news.job import NewsIngestJob, NewsIngestSummary
 from catalog.readers.llm_stats import LlmStatsReader
+from core.access import AccessFilter
+from core.settings import Settings
 from kg import news_queries as nq
 from kg import queries
 from kg.store import GraphStore
-from llmx.settings import Settings
-from rag.base import AccessFilter
 from rag.embedder import SentenceTransformerEmbedder
 from rag.indexes import ChunkIndexes
+from services.context import AppContext
+from services.ingest import NewsIngestResult, ingest_news
 from tests.catalog.test_ingest import cli
 
 SUBSET = {"ainews_issues.jsonl": 40, "ainews_stories.jsonl": 120, "ai_news_direct_items.jsonl": 120}
@@ -44,8 +45,10 @@ def news_files(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> l
 
 def run_news(
     store: GraphStore, inputs: list[NewsInput], index_dir: Path, embedder, **kw: Any
-) -> NewsIngestSummary:
-    return NewsIngestJob(store, inputs, ChunkIndexes(index_dir, embedder), **kw).run()
+) -> NewsIngestResult:
+    """The news ingestion as the CLI and API run it: the job, then the model cards in both indexes."""
+    ctx = AppContext(Settings(_env_file=None), store=store, indexes=ChunkIndexes(index_dir, embedder))  # type: ignore[call-arg]
+    return ingest_news(ctx, inputs, **kw)
 
 
 def file_inputs(
@@ -80,7 +83,7 @@ def clean_run(
 
 
 def test_articles_are_linked_tagged_and_indexed(clean_run: dict[str, Any], catalog_graph: GraphStore) -> None:
-    s: NewsIngestSummary = clean_run["summary"]
+    s: NewsIngestResult = clean_run["summary"]
     assert s.read == sum(SUBSET.values())
     assert s.new + s.duplicates == s.read and s.new > 200
     store = catalog_graph

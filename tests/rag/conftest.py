@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.base import Chunk, Embedder
-from rag.chunking import chunk_text
+from catalog.chunking import chunk_text
+from core.chunks import Chunk
+from rag.base import Embedder
 from rag.embedder import SentenceTransformerEmbedder  # the fixture itself lives in tests/conftest.py
 
 NEWS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "news"

@@ -15,11 +15,11 @@ from llama_index.core.schema import MetadataMode
 
 from catalog.job import CatalogIngestJob
 from catalog.readers.llm_stats import LlmStatsReader
+from core.access import AccessFilter
 from kg import queries
 from kg.store import GraphStore
 from rag.adapters.langchain import EvidenceRetriever as LangChainRetriever
 from rag.adapters.llamaindex import EvidenceRetriever as LlamaIndexRetriever
-from rag.base import AccessFilter
 from rag.graph_retriever import GraphRetriever
 from rag.qa import Evidence, QuestionAnalysis, RetrievalResult, Retriever
 from rag.question import QuestionAnalyzer

@@ -9,33 +9,30 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from llmx.ask_cli import make_ask_command
-from llmx.settings import Settings
 from rag.generation.transformers_backend import TransformersGenerator
-from rag.qa import Generator, Retriever
+from rag.qa import Generator
+from services.context import AppContext
 from tests.generation_fixtures import CatalogFactRetriever, catalog_rows, chat_model  # noqa: F401
 
 MODELS = ["gpt-4o-2024-05-13", "llama-3.1-405b-instruct", "deepseek-v3"]
 
 
 class Factories:
-    """Counts how often the command builds a retriever and a generator."""
+    """Counts how often the command builds its service context (the retriever and the model)."""
 
     def __init__(self, generator: Generator) -> None:
         self.generator, self.retriever = generator, CatalogFactRetriever(MODELS)
-        self.generators = self.retrievers = 0
+        self.contexts = 0
 
-    def make_retriever(self, settings: Settings) -> Retriever:
-        self.retrievers += 1
-        return self.retriever
-
-    def make_generator(self, settings: Settings) -> Generator:
-        self.generators += 1
-        return self.generator
+    def make_context(self, settings: Settings) -> AppContext:
+        self.contexts += 1
+        return AppContext(settings, retriever=self.retriever, generator=self.generator)
 
     def app(self) -> typer.Typer:
         app = typer.Typer()
-        app.command()(make_ask_command(self.make_retriever, self.make_generator))
+        app.command()(make_ask_command(self.make_context))
         return app
 
 
@@ -63,10 +60,10 @@ def test_file_of_questions_in_one_process(factories: Factories, tmp_path: Path) 
         "What is the context length of GPT-4o?", "How many parameters does GPT-4o have?",
         "Is there life on Mars?",
     ]  # fmt: skip
-    assert factories.generators == 1 and factories.retrievers == 1 and factories.retriever.calls == 3
+    assert factories.contexts == 1 and factories.retriever.calls == 3
     for record in records:
         assert set(record) >= {"answer", "citations", "family", "slots", "template", "refused", "timings_ms"}
-        assert all(set(c) == {"n", "kind", "id", "title", "url"} for c in record["citations"])
+        assert all(set(c) == {"n", "kind", "id", "title", "url", "date"} for c in record["citations"])
     context, unknown, unlinked = records
     assert "128,000" in context["answer"] and not context["refused"]
     assert context["citations"][0]["id"] == "fact:gpt-4o-2024-05-13:context_length"
@@ -116,4 +113,4 @@ def test_bad_input_exits_with_code_2(
     code, out, err = invoke(factories, *(a.replace("{file}", str(path)) for a in args))
     assert code == 2 and out == ""
     assert message in " ".join(err.split())
-    assert factories.generators == factories.retrievers == 0  # refused before any model loads
+    assert factories.contexts == 0  # refused before any model loads

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from core.access import AccessFilter
 from kg.store import GraphStore
-from rag.base import AccessFilter
 from rag.cypher_validator import CypherValidationError, validate_generated_cypher
 
 PUBLIC = AccessFilter.public()

@@ -16,11 +16,10 @@ import pytest
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import inputs_from_specs
-from catalog.news.job import NewsIngestJob
 from catalog.readers.llm_stats import LlmStatsReader
+from core.settings import Settings
 from kg import queries
 from kg.store import GraphStore
-from llmx.settings import Settings
 from rag.answer import Answerer
 from rag.base import Embedder
 from rag.embedder import SentenceTransformerEmbedder
@@ -30,6 +29,8 @@ from rag.eval.items import QAItem, load_items
 from rag.eval.qa_set import build_from_graph
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.indexes import ChunkIndexes
+from services.context import AppContext
+from services.ingest import ingest_news
 from tests.generation_fixtures import chat_model  # noqa: F401  # the session's real chat model
 
 NEWS_SLICE = {"ainews_issues.jsonl": 20, "ainews_stories.jsonl": 160}
@@ -80,7 +81,7 @@ def eval_graph(
         files.append(str(folder / name))
     indexes = ChunkIndexes(folder / "indexes", SharedVectors(embedder))
     inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=folder)
-    NewsIngestJob(session_store, inputs, indexes).run()
+    ingest_news(AppContext(Settings(_env_file=None), store=session_store, indexes=indexes), inputs)  # type: ignore[call-arg]
     return session_store, indexes
 
 

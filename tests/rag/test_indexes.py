@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.base import AccessFilter, Chunk
-from rag.chunking import chunk_text
+from catalog.chunking import chunk_text
+from core.access import AccessFilter
+from core.chunks import Chunk
 from rag.embedder import SentenceTransformerEmbedder
 from rag.indexes import ChunkIndexes
 from tests.rag.conftest import CountingEmbedder, story_chunks

@@ -17,18 +17,20 @@ import pytest
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import inputs_from_specs
-from catalog.news.job import NewsIngestJob
 from catalog.readers.llm_stats import LlmStatsReader
 from catalog.readers.models_dev import ModelsDevReader
+from core.access import AccessFilter
+from core.settings import Settings
 from kg import qa_queries, queries
 from kg.store import GraphStore
-from rag.base import AccessFilter
 from rag.chunk_retrievers import KeywordRetriever, VectorRetriever
 from rag.graph_retriever import GraphRetriever, plain
 from rag.hybrid import HybridRetriever, reciprocal_rank_fusion
 from rag.indexes import ChunkIndexes
 from rag.qa import Evidence
 from rag.question import QuestionAnalyzer
+from services.context import AppContext
+from services.ingest import ingest_news
 
 PUBLIC = AccessFilter.public()
 EVERYTHING = AccessFilter.everything()
@@ -67,7 +69,7 @@ def world(
     inputs += inputs_from_specs([str(folder / "secret.jsonl")], mapping=None, classification="confidential",
                                 state_dir=folder)  # fmt: skip
     indexes = ChunkIndexes(folder / "indexes", embedder)
-    NewsIngestJob(store, inputs, indexes).run()
+    ingest_news(AppContext(Settings(_env_file=None), store=store, indexes=indexes), inputs)  # type: ignore[call-arg]
     analyzer = QuestionAnalyzer.from_store(store)
     graph = GraphRetriever(store, analyzer)
     hybrid = HybridRetriever(graph, VectorRetriever(indexes, store), KeywordRetriever(indexes, store))

@@ -1,0 +1,217 @@
+"""The typed contracts that cross the layers: a question's analysis, fact ids, and the answer that
+`llmx ask --json` prints and the API returns.
+
+`QuestionAnalysis` is what question analysis hands to retrieval and answering: the family and typed
+`Slots` (no dict of string keys). `FactId` is the id of one graph fact, built and read only through
+this type. `AnswerRecord` is the public shape of an answer; its JSON schema is written to
+`docs/answer.schema.json` (a test keeps the file current), so API clients can rely on it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from .qa import Answer, Citation
+
+EvidenceKind = Literal["fact", "article", "model"]
+EntityKind = Literal["Model", "Organization", "License", "Benchmark", "Topic"]
+
+# The question families users ask about LLMs (see the grounded-answers issue).
+Family = Literal[
+    "attribute",  # an attribute of one model: developer, release date, parameters, context, licence ...
+    "list",  # models matching filters
+    "compare",  # two or more models side by side
+    "count",  # counts and aggregates
+    "rank",  # ranking by a benchmark score
+    "lineage",  # fine-tuned from / based on
+    "organization",  # about an organisation
+    "news",  # news about a model or organisation in a time range
+    "topic",  # models discussed with a topic
+    "open",  # anything else: vector + keyword evidence only
+]
+
+FactScope = Literal["model", "org", "count", "topic"]
+
+
+class FactId(BaseModel):
+    """The id of one graph fact; `str()` gives the stable text form the evidence, the citations and
+    the evaluation's gold ids use, `parse()` reads it back.
+
+    * `model`: `fact:<model>`, `fact:<model>:<attribute>` or `fact:<model>:<attribute>:<qualifier>`
+      (`score:<benchmark>`, `price:<provider>`, `fine_tuned_from:<parent>`, `based_on:<parent>`);
+    * `org`: `fact:org:<org>`;  `topic`: `fact:topic:<topic>:<model>`;
+    * `count`: `fact:count:models[:<filters>]`, or per organisation `fact:count:org:<org>[:<filters>]`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scope: FactScope = Field("model", description="What the fact is about: a model, an organisation, a count, a topic.")
+    subject: str | None = Field(
+        description="The model id (model), organisation id (org, and per-organisation counts), topic id (topic)."
+    )
+    attribute: str | None = Field(None, description="The model attribute (model facts), e.g. context_length, score.")
+    qualifier: str | None = Field(
+        None,
+        description="What the value is of or from: a score's benchmark, a price's provider, a lineage edge's "
+        "parent, a topic fact's model, a count's filters (`key=value,...`).",
+    )
+
+    @classmethod
+    def model_fact(cls, model_id: str, attribute: str | None = None, qualifier: str | None = None) -> FactId:
+        return cls(scope="model", subject=model_id, attribute=attribute, qualifier=qualifier)
+
+    @classmethod
+    def org(cls, org_id: str) -> FactId:
+        return cls(scope="org", subject=org_id)
+
+    @classmethod
+    def topic(cls, topic_id: str, model_id: str) -> FactId:
+        return cls(scope="topic", subject=topic_id, qualifier=model_id)
+
+    @classmethod
+    def count(cls, org_id: str | None = None, filters: str | None = None) -> FactId:
+        return cls(scope="count", subject=org_id, qualifier=filters or None)
+
+    def __str__(self) -> str:
+        rest = [p for p in (self.attribute, self.qualifier) if p]
+        if self.scope == "model":
+            return ":".join(["fact", str(self.subject), *rest])
+        if self.scope == "count":
+            head = ["fact", "count", "org", str(self.subject)] if self.subject else ["fact", "count", "models"]
+            return ":".join([*head, *rest])
+        return ":".join(["fact", self.scope, str(self.subject), *rest])
+
+    @classmethod
+    def parse(cls, text: str) -> FactId | None:
+        """The FactId of `text`, or None for an id that is no fact (a chunk or article id)."""
+        parts = text.split(":")
+        if len(parts) < 2 or parts[0] != "fact" or not all(parts[1:2]):
+            return None
+        head, rest = parts[1], parts[2:]
+        if head == "org" and len(rest) == 1:
+            return cls.org(rest[0])
+        if head == "topic" and len(rest) == 2:
+            return cls.topic(rest[0], rest[1])
+        if head == "count" and rest[:1] == ["models"]:
+            return cls.count(None, ":".join(rest[1:]))
+        if head == "count" and rest[:1] == ["org"] and len(rest) >= 2:
+            return cls.count(rest[1], ":".join(rest[2:]))
+        return cls.model_fact(head, rest[0] if rest else None, ":".join(rest[1:]) or None)
+
+
+class Filters(BaseModel):
+    """What a list, count or rank question restricts the models to; None: not asked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    open_weights: bool | None = None
+    reasoning: bool | None = None
+    modality: str | None = Field(None, description="An input modality: image, audio, video, pdf.")
+    min_context: int | None = Field(None, description="At least this many tokens of context.")
+    released_after: date | None = Field(None, description="Released on or after this day.")
+    released_before: date | None = Field(None, description="Released on or before this day.")
+    org: str | None = Field(None, description="The developer's organisation id.")
+    license: str | None = Field(None, description="The licence id.")
+
+    def given(self) -> dict[str, Any]:
+        """The filters the question set, by name."""
+        return self.model_dump(exclude_none=True)
+
+
+class LinkedEntity(BaseModel):
+    """A graph entity the question names, and the words it used for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: EntityKind
+    name: str
+    surface: str = Field(description="The question's words for it.")
+
+
+class Slots(BaseModel):
+    """What question analysis understood, beyond the family."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    model_ids: list[str] = Field(default_factory=list, description="Linked models, in question order.")
+    org_ids: list[str] = Field(default_factory=list, description="Linked organisations, in question order.")
+    org_id: str | None = Field(None, description="The first linked organisation.")
+    license_id: str | None = None
+    benchmark_id: str | None = None
+    topic_id: str | None = None
+    attribute: str | None = Field(None, description="The first asked attribute (see core.attributes).")
+    attributes: list[str] = Field(default_factory=list, description="Every asked attribute, first asked first.")
+    filters: Filters = Field(default_factory=Filters)
+    date_from: date | None = Field(None, description="First day of the asked period (inclusive).")
+    date_to: date | None = Field(None, description="Last day of the asked period (inclusive).")
+    limit: int | None = Field(None, description="How many items the question asks for ('top 5').")
+    answer_count: int | None = Field(None, description="Ranked items that answer it; None: several.")
+    latest: bool = Field(False, description="Asks for the newest ('latest model').")
+    group_by: Literal["organization"] | None = None
+    lineage_direction: Literal["ancestor", "descendant"] | None = Field(
+        None, description="ancestor: what the model is built on; descendant: what is built on it; None: both."
+    )
+    entities: list[LinkedEntity] = Field(default_factory=list)
+    resolved_from_history: bool = Field(False, description="Entities or family came from earlier questions.")
+    search_text: str = Field("", description="What vector and keyword search look for.")
+
+
+class QuestionAnalysis(BaseModel):
+    """A question's family, its slots, and the vetted Cypher template that answered it (set by retrieval)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: Family
+    slots: Slots = Field(default_factory=Slots)
+    template: str | None = None
+
+
+class CitationRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(ge=1, description="The number the answer cites as [n].")
+    kind: EvidenceKind = Field(description="fact: a graph fact; article/model: a chunk's source.")
+    id: str = Field(description="Fact id (see `fact`) or chunk id (<document>#<n>).")
+    fact: FactId | None = Field(description="A fact citation's id, parsed; None for chunks and articles.")
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+    @classmethod
+    def of(cls, c: Citation) -> CitationRecord:
+        fact = FactId.parse(c.id) if c.kind == "fact" else None
+        return cls(n=c.n, kind=c.kind, id=c.id, fact=fact, title=c.title, url=c.url, date=c.date)
+
+
+class AnswerRecord(BaseModel):
+    """One answer: the text with its citations, what the analysis understood, and what it cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    answer: str = Field(description="The answer, citing evidence as [n]; a refusal says what is missing.")
+    citations: list[CitationRecord]
+    family: Family = Field(description="The question family the analysis recognised.")
+    slots: Slots = Field(description="What the analysis understood: entities, attributes, filters, dates.")
+    template: str | None = Field(description="The vetted Cypher template that answered, if any.")
+    refused: bool = Field(description="True when the evidence did not hold an answer.")
+    timings_ms: dict[str, float] = Field(description="Milliseconds per stage (analyze, graph, vector, generate ...).")
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerRecord:
+        analysis = answer.analysis
+        return cls(
+            question=answer.question,
+            answer=answer.answer,
+            citations=[CitationRecord.of(c) for c in answer.citations],
+            family=analysis.family,
+            slots=analysis.slots,
+            template=analysis.template,
+            refused=answer.refused,
+            timings_ms=answer.timings_ms,
+        )

@@ -1,0 +1,87 @@
+"""Keeping the search indexes in step with the graph, which is the source of truth.
+
+Ingestion jobs write chunks to the graph and hand them to an `IndexSink`; after every catalog or
+news ingestion the model cards are rebuilt, so both indexes always hold a model's current facts.
+`verify` and `rebuild` compare and repair the indexes against the graph's chunk hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from catalog.cards import write_model_cards
+from core.chunks import Chunk
+from kg import news_queries as nq
+from kg.store import GraphStore
+from rag.indexes import ChunkIndexes, VerifyReport
+
+
+class IndexSink:
+    """The `ChunkSink` over both indexes: upsert, then save, so each batch is durable."""
+
+    def __init__(self, indexes: ChunkIndexes) -> None:
+        self.indexes = indexes
+
+    def add(self, chunks: Sequence[Chunk]) -> int:
+        report = self.indexes.upsert(chunks)
+        self.indexes.save()
+        return report.embedded
+
+
+class IndexCheck(BaseModel):
+    ok: bool
+    expected: int
+    vectors: int
+    keywords: int
+    missing: int
+    extra: int
+    stale: int
+    examples: list[str]
+
+
+class RebuildReport(BaseModel):
+    chunks: int
+    embedded: int
+    removed: int
+
+
+def sync_model_cards(store: GraphStore, indexes: ChunkIndexes) -> int:
+    """Rebuild every model's card in the graph and both indexes; returns how many were (re-)embedded."""
+    cards = write_model_cards(store)
+    embedded = IndexSink(indexes).add(cards)
+    gone = [cid for cid in indexes.vectors.ids() | indexes.keywords.ids() if _is_card(cid, indexes)]
+    live = {c.id for c in cards}
+    orphans = [cid for cid in gone if cid not in live]
+    if orphans:
+        indexes.remove(orphans)
+        indexes.save()
+    return embedded
+
+
+def _is_card(chunk_id: str, indexes: ChunkIndexes) -> bool:
+    meta = indexes.vectors.meta(chunk_id) or indexes.keywords.meta(chunk_id)
+    return meta is not None and meta.kind == "model"
+
+
+def verify(store: GraphStore, indexes: ChunkIndexes) -> IndexCheck:
+    """Do both indexes hold exactly the graph's chunks, with the same content hashes?"""
+    expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
+    report: VerifyReport = indexes.verify(expected)
+    return IndexCheck(
+        ok=report.ok, expected=report.expected_count, vectors=report.vector_count,
+        keywords=report.keyword_count, missing=len(report.missing), extra=len(report.extra),
+        stale=len(report.stale), examples=(report.missing + report.extra + report.stale)[:10],
+    )  # fmt: skip
+
+
+def rebuild(store: GraphStore, indexes: ChunkIndexes) -> RebuildReport:
+    """Bring both indexes in line with the graph (re-embeds only what is missing or stale)."""
+    chunks = [Chunk(**row) for row in store.read(nq.ALL_CHUNKS)]
+    report = indexes.upsert(chunks, prune_docs=False)
+    expected = {c.id for c in chunks}
+    extra = [i for i in indexes.vectors.ids() | indexes.keywords.ids() if i not in expected]
+    indexes.remove(extra)
+    indexes.save()
+    return RebuildReport(chunks=len(chunks), embedded=report.embedded, removed=len(extra))
