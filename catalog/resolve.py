@@ -414,6 +414,21 @@ class ModelResolver:
         return clusters
 
 
+def best_first(record: ModelRecord) -> tuple[int, str, str, str]:
+    """The order the resolver gives a cluster's records (see `_rank`)."""
+    return _rank(record)
+
+
+def name_key(text: str) -> Key:
+    """The match-form tokens of a name or id, without its snapshot date ("Llama-3.1-8B" -> llama 3 1 8b)."""
+    return _match_form(_analyse(text).tokens)
+
+
+def record_keys(record: ModelRecord) -> set[Key]:
+    """The undated keys of a record's id and of the names that agree with it (see `_consistent`)."""
+    return set(_record_node(record).base)
+
+
 def same_model(a: ModelRecord, b: ModelRecord) -> bool:
     """Whether the resolver puts the two records in one cluster (used for pair evaluation)."""
     return len(ModelResolver().resolve([a, b])) == 1

@@ -141,6 +141,80 @@ ON CREATE SET e.ingested_at = $now
 SET e += row.props
 """
 
+# -- catalog: listings (source entries that are not models of their own) -----------------------
+UPSERT_LISTINGS: LiteralString = """
+UNWIND $rows AS row
+MERGE (l:Listing {id: row.id})
+ON CREATE SET l.ingested_at = $now
+SET l += row.props, l.updated_at = $now
+"""
+
+# A listing's target can change between runs (a curation decision): drop the old edge first.
+UNLINK_LISTINGS: LiteralString = """
+UNWIND $rows AS row
+MATCH (l:Listing {id: row.id})-[e:LISTING_OF]->(m:Model)
+WHERE m.id <> coalesce(row.model_id, '')
+DELETE e
+"""
+
+LINK_LISTING_OF: LiteralString = """
+UNWIND $rows AS row
+MATCH (l:Listing {id: row.id}), (m:Model {id: row.model_id})
+MERGE (l)-[e:LISTING_OF]->(m)
+ON CREATE SET e.ingested_at = $now
+SET e.evidence = row.evidence
+"""
+
+UPSERT_LISTING_RECORDS: LiteralString = """
+UNWIND $rows AS row
+MERGE (r:SourceRecord {id: row.id})
+ON CREATE SET r.ingested_at = $now
+SET r += row.props
+WITH r, row
+MATCH (l:Listing {id: row.listing_id})
+MERGE (l)-[d:DESCRIBED_BY]->(r)
+SET d.rank = row.rank
+"""
+
+# Offerings of an unresolved listing (a resolved listing's offerings SERVE its model).
+LINK_LISTING_SERVES: LiteralString = """
+UNWIND $rows AS row
+MATCH (p:Provider {id: row.provider_id}), (l:Listing {id: row.listing_id})
+MERGE (p)-[e:SERVES {source: row.source, provider_model_id: row.provider_model_id}]->(l)
+ON CREATE SET e.ingested_at = $now
+SET e += row.props
+"""
+
+# A node that changed kind (a model that is now a listing, or the reverse) is replaced.
+DELETE_MODELS: LiteralString = """
+UNWIND $ids AS id
+MATCH (m:Model {id: id})
+DETACH DELETE m
+"""
+
+DELETE_LISTINGS: LiteralString = """
+UNWIND $ids AS id
+MATCH (l:Listing {id: id})
+DETACH DELETE l
+"""
+
+LISTING_IDS: LiteralString = "MATCH (l:Listing) RETURN l.id AS id"
+
+# -- catalog: review of what resolution is unsure about ------------------------------------------
+UNRESOLVED_LISTINGS: LiteralString = """
+MATCH (l:Listing {status: 'unresolved'})
+RETURN l.id AS id, l.name AS name, l.aliases AS aliases, l.sources AS sources, l.evidence AS evidence,
+       l.candidates AS candidates, l.records AS records
+ORDER BY id
+"""
+
+MODEL_NAMES: LiteralString = """
+MATCH (m:Model) WHERE m.id IN $ids
+OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+RETURN m.id AS id, m.name AS name, o.id AS developer
+ORDER BY id
+"""
+
 # -- catalog: reads used by ingestion --------------------------------------------------------
 MODEL_ANCHORS: LiteralString = """
 MATCH (m:Model)
@@ -155,6 +229,17 @@ RETURN label, count(*) AS count ORDER BY label
 
 RELATIONSHIP_COUNTS: LiteralString = """
 MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type
+"""
+
+# Canonical models and their aliases; listings by status (README "Models, listings and aliases").
+IDENTITY_COUNTS: LiteralString = """
+MATCH (m:Model)
+RETURN count(m) AS models, sum(size(coalesce(m.aliases, []))) AS aliases,
+       sum(CASE WHEN m.developer_status = 'unknown' THEN 1 ELSE 0 END) AS developer_unknown
+"""
+
+LISTING_COUNTS: LiteralString = """
+MATCH (l:Listing) RETURN l.status AS status, count(*) AS count ORDER BY status
 """
 
 # Coverage of the fields an analyst expects on every LLM. One row per model.

@@ -102,10 +102,8 @@ class LitellmReader(Reader):
         if not isinstance(provider, str):
             raise RowError(f"litellm_provider: {provider!r} is not a string")
         model_id = model_id_of(key, provider)
-        organization, named_owner = infer_org(model_id)
-        provider_org = litellm_provider_org(provider)
-        if provider_org and organization is None and not named_owner:
-            organization = provider_org
+        organization, _ = infer_org(model_id)
+        provider_org = litellm_provider_org(provider)  # first-party only when the id names it too
         context = positive_or_none(entry.get("max_input_tokens"))
         output = positive_or_none(entry.get("max_output_tokens"))
         inputs = ["text", *(entry.get("supported_modalities") or [])]

@@ -1,8 +1,9 @@
 """models.dev: one record per (serving provider, model) entry of the models.dev API JSON.
 
-models.dev names the serving provider, not the developer, so the organisation is inferred: the
-provider itself when it is the developer's first-party API (organizations.yaml), else the owner in
-an `org/model` id, else a family/name prefix such as 'claude' -> anthropic.
+models.dev names the serving provider, not the developer, so the organisation is inferred from the
+id: the owner in an `org/model` id, else a family/name prefix such as 'claude' -> anthropic. A row
+is first-party when that organisation is the provider's own (organizations.yaml); a developer's API
+that lists a model whose id names no developer is not evidence of who made it.
 """
 
 from __future__ import annotations
@@ -102,13 +103,10 @@ class ModelsDevReader(Reader):
         if not is_llm(model_id, family, inputs, outputs):
             return None
 
-        organization, named_owner = infer_org(model_id, family)
+        organization, _ = infer_org(model_id, family)
         provider_org = models_dev_provider_org(provider_id)
-        first_party = provider_org is not None and (
-            organization == provider_org or (organization is None and not named_owner)
-        )
-        if first_party:
-            organization = provider_org
+        # First-party only on evidence in the id itself: a developer's API also lists others' models.
+        first_party = provider_org is not None and organization == provider_org
 
         limit = model.get("limit") or {}
         cost = model.get("cost") or {}

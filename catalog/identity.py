@@ -1,0 +1,459 @@
+"""Model identity: which resolved clusters are canonical models, and which are listings of one.
+
+Entity resolution (catalog/resolve.py) groups the records that spell one name. Many groups are not
+models a person would recognise: a reseller's SKU ("llama-3.1-8b-instruct-fast"), a thinking-budget
+tier ("claude-3-7-sonnet-thinking:32768"), a router alias ("claude-sonnet-latest"). This module
+decides, for each group, with the evidence written down:
+
+A group is a canonical `Model` when
+  1. a curation decision says so (catalog/curation.yaml, `promote`), or
+  2. a curated source describes it (llm-stats, Epoch), or
+  3. the developer's own API lists it under an id that names that developer (first-party), or
+  4. it extends a canonical model's name with words of its own ("Llama 3.3 70B ArliAI RPMax v2"
+     extends "Llama 3.3 70B"): a derivative, FINE_TUNED_FROM that model, made by the owner its id
+     names ("huihui-ai/...") or, when no id names one, by an unknown developer, or
+  5. an id names its maker as owner ("arcee-ai/trinity-mini", "Sao10K/L3-8B-Lunaris") and the
+     name is not a serving variant of a canonical model.
+Every other group is a `Listing`. A listing is resolved (`LISTING_OF` a canonical model, its records
+merged into that model's facts) when a curation decision attaches it, or when its name, without
+serving-variant words (VARIANT_WORDS: "fast", "fp4", "thinking" + budget, ...), is the name of
+exactly one canonical model whose developer does not contradict the listing's. Otherwise it stays
+an unresolved listing, with the canonical models it could be (`candidates`) for `llmx catalog review`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .curation import Curation, Decision
+from .orgs import org_from_source, org_id
+from .readers.base import owner_segment
+from .records import ModelRecord, SourceName
+from .resolve import CURATED, DISCRIMINATORS, Key, ModelCluster, best_first, record_keys
+
+UNKNOWN_DEVELOPER = "unknown"
+
+# Words that name how a model is served (quantisation, speed or context tier, reasoning mode and
+# budget, fine-tuning price line), not which model it is. Only listings are read with them removed:
+# QUANT_WORDS wherever they stand, MODE_WORDS only at the end of a name ("Qwen3-30B-A3B-Thinking-2507"
+# is a model of its own, "glm-5:thinking" a mode of GLM-5).
+QUANT_WORDS = frozenset(
+    [
+        "fp4",
+        "nvfp4",
+        "mxfp4",
+        "mxfp",
+        "fp6",
+        "4bit",
+        "6bit",
+        "8bit",
+        "mlx",
+        "gptq",
+        "exl2",
+        "lora",
+        "ft",
+        "cloud",
+        "basic",
+        "online",
+        "nitro",
+        "floor",
+        "exacto",
+        "extended",
+        "dynamic",
+    ]
+)
+MODE_WORDS = frozenset(
+    [
+        "fast",
+        "long",
+        "thinking",
+        "think",
+        "nothinking",
+        "nonthinking",
+        "low",
+        "medium",
+        "high",
+        "xhigh",
+        "minimal",
+    ]
+)
+VARIANT_WORDS = QUANT_WORDS | MODE_WORDS
+# Words a developer uses for its own versions of a model: never the mark of someone else's fine-tune.
+SIBLING_WORDS = frozenset(
+    [
+        "preview",
+        "exp",
+        "experimental",
+        "original",
+        "classic",
+        "raw",
+        "spot",
+        "optimized",
+        "turbo",
+        "reasoner",
+        "reasoning",
+        "non",
+        "beta",
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+    ]
+)
+_BUDGET_AFTER = frozenset({"thinking", "think"})
+_POINTER = re.compile(r"[-_:@.]latest$", re.IGNORECASE)
+_QUANT_LEVEL = re.compile(r"q\d")
+_SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bm]|e\d+b|\d+x\d+b|\d+e)$")
+
+
+class Evidence(StrEnum):
+    CURATION = "curation decision"
+    CURATED = "curated source"
+    FIRST_PARTY = "developer's own API"
+    DERIVATIVE = "derivative of a canonical model"
+    MAKER_NAMESPACE = "id names its maker"
+    VARIANT = "serving variant of a canonical model"
+    SAME_NAME = "same name as a canonical model"
+    AMBIGUOUS = "could be more than one canonical model"
+    NO_MATCH = "no canonical model matches"
+
+
+@dataclass
+class CanonicalModel:
+    id: str
+    records: list[ModelRecord]
+    aliases: list[str]
+    evidence: Evidence
+    developer: str | None = None  # an override of the merged developer (derivatives, makers)
+    base_id: str | None = None  # the model a derivative is FINE_TUNED_FROM
+    listings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Listing:
+    id: str
+    records: list[ModelRecord]
+    aliases: list[str]
+    evidence: Evidence
+    model_id: str | None = None  # the canonical model, when resolved
+    candidates: list[str] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return self.model_id is not None
+
+
+@dataclass
+class Identity:
+    models: list[CanonicalModel]
+    listings: list[Listing]
+
+
+def strip_variant(key: Key) -> Key:
+    """The key without serving-variant words: QUANT_WORDS anywhere, MODE_WORDS (and a budget) at the end."""
+    out: list[str] = []
+    for token in key:  # GGUF levels such as Q4_K_M go with their letters
+        if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
+            continue
+        if (
+            len(token) == 1
+            and token in "kmsl"
+            and out
+            and not out[-1][:1].isalpha()
+            and _quant_tail(key, token)
+        ):
+            continue
+        out.append(token)
+    while len(out) > 1 and (
+        out[-1] in MODE_WORDS or (len(out) > 2 and out[-2] in _BUDGET_AFTER and out[-1].rstrip("k").isdigit())
+    ):
+        out.pop()
+    return tuple(out)
+
+
+def _quant_tail(key: Key, token: str) -> bool:
+    position = key.index(token)
+    return any(_QUANT_LEVEL.fullmatch(t) for t in key[max(0, position - 2) : position])
+
+
+def without_sizes(key: Key) -> Key:
+    """The key without parameter-size tokens ('24b', 'a22b', '16e')."""
+    return tuple(t for t in key if not _SIZE.match(t))
+
+
+def _has_number(key: Key) -> bool:
+    return any(any(c.isdigit() for c in t) for t in key)
+
+
+def _orgs(records: Iterable[ModelRecord]) -> set[str]:
+    return {r.organization for r in records if r.organization}
+
+
+def maker_of(records: Sequence[ModelRecord]) -> str | None:
+    """The organisation an owner segment of a record's id names ('huihui-ai/...' -> 'huihui-ai').
+
+    A known organisation among the id's segments wins; a reseller's own namespace (the segment
+    repeats the provider, or the id is one of its routers) names no maker.
+    """
+    for record in records:
+        if record.source not in (SourceName.MODELS_DEV, SourceName.LITELLM):
+            continue
+        provider = record.source_key.split("/", 1)[0].split("_", 1)[0].casefold()
+        if "/routers/" in f"/{record.source_key}/":
+            continue
+        segments = [re.sub(r"\s+\d+$", "", p) for p in record.model_id.split("/")[:-1]]
+        known = [org for org in map(org_id, segments) if org]
+        if known:
+            return known[0]
+        owner = owner_segment(record.model_id)
+        if owner:
+            owner = re.sub(r"\s+\d+$", "", owner)
+            if not owner.casefold().startswith(provider):
+                return org_from_source(owner)
+    return None
+
+
+class _Index:
+    """Canonical models by each undated key of their records, and each developer's own words."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[Key, set[str]] = defaultdict(set)
+        self.orgs: dict[str, set[str]] = {}
+        self.words: dict[str, set[str]] = defaultdict(set)
+        self.unsized: dict[Key, set[str]] = defaultdict(set)
+        self.sizes: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
+        orgs = {model.developer} if model.developer else _orgs(model.records)
+        self.orgs[model.id] = orgs - {UNKNOWN_DEVELOPER}
+        for key in keys:
+            self.by_key[key].add(model.id)
+            self.unsized[without_sizes(key)].add(model.id)
+            self.sizes[model.id].update(set(key) - set(without_sizes(key)))
+            if model.evidence in (Evidence.CURATED, Evidence.FIRST_PARTY):
+                for org in orgs:
+                    self.words[org].update(t for t in key if t.isalpha())
+
+    def matches(self, keys: Iterable[Key], orgs: set[str] | None = None) -> set[str]:
+        """Models with one of `keys`; with `orgs`, only those whose developer does not contradict them."""
+        found = {mid for key in keys for mid in self.by_key.get(key, ())}
+        if not orgs:
+            return found
+        return {m for m in found if not (self.orgs[m] and not orgs & self.orgs[m])}
+
+    def same_but_size(self, keys: Iterable[Key]) -> set[str]:
+        """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict."""
+        found: set[str] = set()
+        for key in keys:
+            sizes = set(key) - set(without_sizes(key))
+            for mid in self.unsized.get(without_sizes(key), ()):
+                if not sizes or not self.sizes[mid] or sizes <= self.sizes[mid]:
+                    found.add(mid)
+        return found
+
+    def base_of(self, key: Key) -> tuple[str, Key] | None:
+        """The model whose key is the longest proper prefix of `key` with a number in it, and that prefix."""
+        for end in range(len(key) - 1, 1, -1):
+            owners = self.by_key.get(key[:end])
+            if owners and _has_number(key[:end]):
+                return sorted(owners)[0], key[:end]
+        return None
+
+    def loose(self, keys: Iterable[Key]) -> set[str]:
+        """Models whose words are all in one of `keys` and whose number tokens are the same."""
+        found: set[str] = set()
+        for key in keys:
+            words, numbers = set(key), _number_tokens(key)
+            for other, owners in self.by_key.items():
+                if numbers and _number_tokens(other) == numbers and set(other) <= words:
+                    found |= owners
+        return found
+
+
+def _number_tokens(key: Key) -> list[str]:
+    return sorted(t for t in key if any(c.isdigit() for c in t))
+
+
+def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None) -> Identity:
+    """Split resolved clusters into canonical models and listings (rules in the module docstring)."""
+    curation = curation or Curation()
+    keys = {c.id: set().union(*(record_keys(r) for r in c.records)) for c in clusters}
+    decisions = {c.id: curation.find(_names(c)) for c in clusters}
+    index = _Index()
+    models: dict[str, CanonicalModel] = {}
+    rest: list[ModelCluster] = []
+
+    def add(model: CanonicalModel) -> None:
+        models[model.id] = model
+        index.add(model, keys[model.id])
+
+    for cluster in clusters:  # pass 1: models on their own evidence
+        decision, evidence = decisions[cluster.id], _core_evidence(cluster.records)
+        if decision is not None and decision.promote:
+            add(_model(cluster, Evidence.CURATION, _developer(decision)))
+        elif evidence is not None and decision is None:
+            add(_model(cluster, evidence))
+        else:
+            rest.append(cluster)
+
+    listings: list[Listing] = []
+    pending: list[ModelCluster] = []
+    for cluster in rest:  # pass 2: variants and aliases of those; derivatives; named makers
+        decision = decisions[cluster.id]
+        if decision is not None:
+            listings.append(_decided(cluster, decision, models))
+        elif listing := _attach(cluster, keys[cluster.id], index):
+            listings.append(listing)
+        elif (
+            (model := _derivative(cluster, keys[cluster.id], index))
+            or not _near_canonical(keys[cluster.id], index)
+            and (model := _named_maker(cluster))
+        ):
+            add(model)
+        else:
+            pending.append(cluster)
+    for cluster in pending:  # pass 3: listings of derivatives and named makers, else unresolved
+        listing = _attach(cluster, keys[cluster.id], index) or _unresolved(cluster, keys[cluster.id], index)
+        listings.append(listing)
+
+    for listing in listings:
+        if listing.model_id is not None:
+            target = models[listing.model_id]
+            target.records = sorted([*target.records, *listing.records], key=best_first)
+            target.aliases = sorted({*target.aliases, *listing.aliases})
+            target.listings.append(listing.id)
+    return Identity(models=list(models.values()), listings=listings)
+
+
+def _names(cluster: ModelCluster) -> set[str]:
+    return {cluster.id, *cluster.aliases, *(f"{r.source.value}:{r.source_key}" for r in cluster.records)}
+
+
+def _is_pointer(records: Sequence[ModelRecord]) -> bool:
+    """Every id is a moving alias ('mistral-code-latest', 'kimi-latest'): a pointer, not a model."""
+    return all(_POINTER.search(r.model_id) for r in records)
+
+
+def _core_evidence(records: Sequence[ModelRecord]) -> Evidence | None:
+    if any(r.source in CURATED for r in records):
+        return Evidence.CURATED
+    if _is_pointer(records):
+        return None
+    if any(r.first_party for r in records):
+        return Evidence.FIRST_PARTY
+    return None
+
+
+def _model(cluster: ModelCluster, evidence: Evidence, developer: str | None = None) -> CanonicalModel:
+    return CanonicalModel(cluster.id, list(cluster.records), list(cluster.aliases), evidence, developer)
+
+
+def _listing(cluster: ModelCluster, evidence: Evidence, model_id: str | None = None) -> Listing:
+    return Listing(cluster.id, list(cluster.records), list(cluster.aliases), evidence, model_id)
+
+
+def _developer(decision: Decision) -> str | None:
+    if decision.developer in (None, UNKNOWN_DEVELOPER):
+        return decision.developer
+    return org_id(decision.developer) or decision.developer
+
+
+def _decided(cluster: ModelCluster, decision: Decision, models: dict[str, CanonicalModel]) -> Listing:
+    target = decision.attach if decision.attach in models else None
+    return _listing(cluster, Evidence.CURATION, target)
+
+
+def _attach(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | None:
+    """A listing of the one canonical model with the same name, or with its name once variant words go."""
+    same = index.matches(keys)  # the exact name: a re-upload or reseller alias, whoever's namespace
+    if len(same) == 1:
+        return _listing(cluster, Evidence.SAME_NAME, next(iter(same)))
+    stripped = {strip_variant(k) for k in keys} - keys
+    variant = index.matches({k for k in stripped if k}, _orgs(cluster.records)) if not same else set()
+    if len(variant) == 1:
+        return _listing(cluster, Evidence.VARIANT, next(iter(variant)))
+    sized = index.same_but_size(keys | {k for k in stripped if k}) if not same and not variant else set()
+    sized = {
+        m
+        for m in sized
+        if not (_orgs(cluster.records) and index.orgs[m] and not _orgs(cluster.records) & index.orgs[m])
+    }
+    if len(sized) == 1:
+        return _listing(cluster, Evidence.SAME_NAME, next(iter(sized)))
+    return None
+
+
+def _derivative(cluster: ModelCluster, keys: set[Key], index: _Index) -> CanonicalModel | None:
+    """A fine-tune: a canonical model's name plus words neither its developer nor a serving tier uses."""
+    maker = maker_of(cluster.records)
+    for key in sorted(keys, key=lambda k: (-len(k), k)):
+        found = index.base_of(key)
+        if found is None:
+            continue
+        base, prefix = found
+        developers = index.orgs[base]
+        if maker is not None and maker in developers:
+            return None  # the developer's own version of its model, not a fine-tune
+        own = set().union(*(index.words[o] for o in developers)) if developers else set()
+        extra = {t for t in strip_variant(key[len(prefix) :]) if t.isalpha()}
+        if extra - own - SIBLING_WORDS - DISCRIMINATORS - VARIANT_WORDS:
+            return CanonicalModel(
+                cluster.id,
+                list(cluster.records),
+                list(cluster.aliases),
+                Evidence.DERIVATIVE,
+                maker or UNKNOWN_DEVELOPER,
+                base,
+            )
+        return None
+    return None
+
+
+def _near_canonical(keys: set[Key], index: _Index) -> bool:
+    """A name some canonical model's name is in (its sibling, variant or alias): never a model by namespace."""
+    stripped = {strip_variant(k) for k in keys} | keys
+    if index.matches(stripped):
+        return True
+    for key in stripped:  # a longer name with words of its own; a bare version tag is a new release
+        if (found := index.base_of(key)) and any(t.isalpha() for t in key[len(found[1]) :]):
+            return True
+    return False
+
+
+def _named_maker(cluster: ModelCluster) -> CanonicalModel | None:
+    maker = maker_of(cluster.records)
+    return None if maker is None else _model(cluster, Evidence.MAKER_NAMESPACE, maker)
+
+
+def _unresolved(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing:
+    stripped = {strip_variant(k) for k in keys} | keys
+    candidates = index.matches(stripped) or index.loose(stripped)
+    if not candidates:
+        candidates = {found[0] for k in stripped if (found := index.base_of(k))}
+    listing = _listing(cluster, Evidence.AMBIGUOUS if candidates else Evidence.NO_MATCH)
+    listing.candidates = sorted(candidates)[:10]
+    return listing
