@@ -22,13 +22,13 @@ demo: install
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag services llmx bench
+	$(BIN)/mypy core kg catalog rag services api llmx bench
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag services llmx bench
+	$(BIN)/mypy core kg catalog rag services api llmx bench
 	$(BIN)/lint-imports
 
 bench: install

@@ -93,7 +93,9 @@ def check_tenant(tenant: str) -> str:
 
 def create_user(db: StateDb, name: str, *, tenant: str, role: str) -> UserPublic:
     if not _NAME.match(name):
-        raise InvalidInput("A user name is 1-120 letters, digits or . _ @ -, starting with a letter or digit.")
+        raise InvalidInput(
+            "A user name is 1-120 letters, digits or . _ @ -, starting with a letter or digit."
+        )
     check_role(role)
     check_tenant(tenant)
     with db.write_lock, db.session() as s:

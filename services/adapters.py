@@ -60,8 +60,10 @@ def list_adapters(root: Path, db: StateDb, *, tenant: str) -> list[AdapterInfo]:
                     meta = {}
             out.append(
                 AdapterInfo(
-                    name=folder.name, base_model=_str(meta.get("base_model_name_or_path")),
-                    peft_type=_str(meta.get("peft_type")), active=folder.name == active,
+                    name=folder.name,
+                    base_model=_str(meta.get("base_model_name_or_path")),
+                    peft_type=_str(meta.get("peft_type")),
+                    active=folder.name == active,
                 )  # fmt: skip
             )
     return out

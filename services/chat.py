@@ -40,9 +40,9 @@ class ChatReply(BaseModel):
 def _conversation(db: StateDb, user_id: int, conversation_id: str | None) -> tuple[str, list[str]]:
     with db.write_lock, db.session() as s:
         if conversation_id is None:
-            conv = Conversation(id=f"conv-{uuid.uuid4().hex}", user_id=user_id, created_at=utcnow())
-            s.add(conv)
-            return conv.id, []
+            new = Conversation(id=f"conv-{uuid.uuid4().hex}", user_id=user_id, created_at=utcnow())
+            s.add(new)
+            return new.id, []
         conv = s.get(Conversation, conversation_id)
         if conv is None or conv.user_id != user_id:
             raise NotFound(f"No conversation {conversation_id!r}.")
@@ -101,7 +101,9 @@ def history(db: StateDb, *, user_id: int, conversation_id: str) -> list[Conversa
         rows = s.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))
         return [
             ConversationTurn(
-                message_id=m.id, question=m.question, answer=m.answer,
+                message_id=m.id,
+                question=m.question,
+                answer=m.answer,
                 citations=[CitationRecord(**c) for c in m.citations],
             )  # fmt: skip
             for m in rows
@@ -139,7 +141,15 @@ class SearchHit(BaseModel):
 def search_hits(ctx: AppContext, query: str, *, access: AccessFilter, k: int = 8) -> list[SearchHit]:
     result = search(ctx, query, access=access, k=k)
     return [
-        SearchHit(rank=i, kind=e.kind, id=e.id, title=e.title, url=e.url, date=e.date, text=e.text[:1000],
-                  score=float(e.score))  # fmt: skip
+        SearchHit(
+            rank=i,
+            kind=e.kind,
+            id=e.id,
+            title=e.title,
+            url=e.url,
+            date=e.date,
+            text=e.text[:1000],
+            score=float(e.score),
+        )  # fmt: skip
         for i, e in enumerate(result.evidence[:k], start=1)
     ]

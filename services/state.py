@@ -1,6 +1,6 @@
 """The API's own state in a SQL database: users, hashed API keys, conversations, feedback and adapter
-activations (the audit trail is an append-only, rotated JSON Lines file: see api/audit.py). The Casbin policies live in the same database (their
-table belongs to casbin-sqlalchemy-adapter).
+activations. The Casbin policies live in the same database (their table belongs to
+casbin-sqlalchemy-adapter); the audit trail is an append-only, rotated JSON Lines file (api/audit.py).
 
 SQLite in the data directory by default (`LLMX_API_DATABASE_URL` for PostgreSQL). The tables are
 created with `create_all` on first open; there are no migrations yet.
@@ -99,9 +99,7 @@ class StateDb:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 30}
-            )
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,31 @@
+"""Fine-tuning adapters: list the registered ones, activate one for your tenant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from services import adapters as adapters_service
+from services.adapters import Activation, AdapterInfo
+
+from ..authz import require
+from ..deps import CurrentUser, Svc
+
+router = APIRouter(prefix="/v1", tags=["adapters"])
+
+
+@router.get("/adapters", dependencies=[Depends(require("adapters", "read"))])
+def list_adapters(services: Svc, caller: CurrentUser) -> list[AdapterInfo]:
+    return adapters_service.list_adapters(services.settings.adapters_dir, services.db, tenant=caller.tenant)
+
+
+@router.post("/adapters/{name}/activate", dependencies=[Depends(require("adapters", "activate"))])
+def activate(
+    name: Annotated[str, Path(min_length=1, max_length=200)], services: Svc, caller: CurrentUser
+) -> Activation:
+    done = adapters_service.activate(
+        services.settings.adapters_dir, services.db, name, tenant=caller.tenant, user_id=caller.user_id
+    )
+    services.audit.change(caller, "adapter.activate", name)
+    return done
