@@ -24,6 +24,7 @@ class Label(StrEnum):
     SOURCE = "Source"
     TOPIC = "Topic"
     CHUNK = "Chunk"
+    DOCUMENT = "Document"  # a private upload of one tenant (services/documents.py)
 
 
 class Rel(StrEnum):
@@ -89,6 +90,7 @@ NODE_PROPERTIES: dict[str, frozenset[str]] = {
         "title", "url", "permalink", "published", "source", "source_name", "source_key", "summary", "text", "body",
         "content_hash", "complete_hash", "categories", "gold_models", "gold_companies", "gold_topics",
         "classification", "tenant", "sentiment", "sentiment_label", "near_of", "near_reason"},
+    "Document": _COMMON | {"title", "classification", "tenant", "created_at", "created_by", "chars"},
     "Chunk": frozenset({"id", "doc_id", "kind", "text", "classification", "tenant", "title", "url", "date",
                         "content_hash"}),
 }  # fmt: skip
