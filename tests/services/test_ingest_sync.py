@@ -20,7 +20,7 @@ LITELLM = "catalog/litellm/model_prices_and_context_window_litellm-1.109.1.json"
 
 def _write_source(path: Path, shared_data: Path, context: int) -> None:
     source = json.loads((shared_data / LITELLM).read_text())
-    rows = {name: source[name] for name in ("gpt-4o-mini", "o1-mini")}
+    rows = {name: source[name] for name in ("gpt-4o-mini", "o1")}
     rows["gpt-4o-mini"] = dict(rows["gpt-4o-mini"], max_input_tokens=context)
     path.write_text(json.dumps(rows))
 
