@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, LiteralString
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from rag.base import Chunk, Classification, Kind
+from core import attributes
+from core.access import Classification
+from core.chunks import Chunk, Kind
+from kg import news_queries as nq
+from kg.store import GraphStore
 
 # all-MiniLM-L6-v2 reads at most 256 word pieces; ~800 characters of English prose fit in that.
 DEFAULT_CHUNK_SIZE = 800
@@ -73,15 +77,6 @@ def chunk_text(
     ]
 
 
-def _count(value: Any) -> str:
-    """7_000_000_000 -> '7B', 128_000 -> '128K'."""
-    n = float(value)
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= size:
-            return f"{n / size:.3g}{suffix}"
-    return f"{n:.0f}"
-
-
 def _benchmarks(facts: Mapping[str, Any], limit: int) -> list[str]:
     raw = facts.get("benchmarks") or facts.get("scores") or []
     if isinstance(raw, Mapping):
@@ -91,53 +86,24 @@ def _benchmarks(facts: Mapping[str, Any], limit: int) -> list[str]:
     return [f"{name} {score:g}" for name, score in pairs[:limit] if name and isinstance(score, int | float)]
 
 
-def _join(values: Any) -> str:
-    if isinstance(values, str):
-        return values
-    if isinstance(values, Sequence):
-        return ", ".join(str(v) for v in values)
-    return ""
-
-
 def render_model_card(
     facts: Mapping[str, Any], *, max_benchmarks: int = 8, max_description: int = 300
 ) -> str:
     """One short paragraph of a catalog model's key facts, so that vector search can find models too.
 
-    Reads the catalog's ModelRecord field names (`name`, `organization` or `developer`, `release_date`,
-    `parameters`, `context_length`, `license`/`license_name`, `open_weights`, `input_modalities`,
-    `output_modalities`, `reasoning`, `tool_use`, `description`) plus `benchmarks` as a name -> score
-    mapping or `scores` as a list of {benchmark_name, score}. Unknown facts are left out, never guessed.
+    Reads the catalog's ModelRecord field names (`name`, `organization` or `developer`, `family`,
+    `description`, and each attribute's fields in `core.attributes`, whose card lines it writes in the
+    registry's order) plus `benchmarks` as a name -> score mapping or `scores` as a list of
+    {benchmark_name, score}. Unknown facts are left out, never guessed.
     """
     name = facts.get("name") or facts.get("model_id")
     if not name:
         raise ValueError("a model card needs a name")
-    developer = facts.get("developer") or facts.get("organization_name") or facts.get("organization")
+    developer = attributes.get("developer").read(facts)
     lines = [f"{name} is a model by {developer}." if developer else f"{name} is a model."]
     if facts.get("family"):
         lines.append(f"Family: {facts['family']}.")
-    if facts.get("release_date"):
-        lines.append(f"Released {facts['release_date']}.")
-    if facts.get("parameters"):
-        lines.append(f"Parameters: {_count(facts['parameters'])}.")
-    elif facts.get("parameters_disclosed") is False:
-        lines.append("Parameter count undisclosed.")
-    if facts.get("context_length"):
-        lines.append(f"Context length: {_count(facts['context_length'])} tokens.")
-    licence = facts.get("license_name") or facts.get("license")
-    if licence:
-        lines.append(f"Licence: {licence}.")
-    if facts.get("open_weights") is not None:
-        lines.append("Open weights." if facts["open_weights"] else "Closed weights (API only).")
-    inputs, outputs = _join(facts.get("input_modalities")), _join(facts.get("output_modalities"))
-    if inputs or outputs:
-        lines.append(f"Input: {inputs or 'unknown'}; output: {outputs or 'unknown'}.")
-    elif facts.get("modalities"):
-        lines.append(f"Modalities: {_join(facts['modalities'])}.")
-    if facts.get("reasoning"):
-        lines.append("Reasoning model.")
-    if facts.get("tool_use"):
-        lines.append("Supports tool use.")
+    lines += [line for a in attributes.all_attributes() if a.card and (line := a.card(facts))]
     benchmarks = _benchmarks(facts, max_benchmarks)
     if benchmarks:
         lines.append(f"Benchmarks: {'; '.join(benchmarks)}.")
@@ -145,3 +111,19 @@ def render_model_card(
     if description:
         lines.append(description[:max_description].rstrip())
     return " ".join(lines)
+
+
+def write_chunks(store: GraphStore, query: LiteralString, chunks: Sequence[Chunk]) -> None:
+    """Write chunk nodes and drop the ones their documents no longer have."""
+    store.write_rows(query, [_chunk_row(c) for c in chunks])
+    by_doc: dict[str, list[str]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.doc_id, []).append(c.id)
+    store.write_rows(nq.DELETE_STALE_CHUNKS, [{"doc_id": d, "chunk_ids": ids} for d, ids in by_doc.items()])
+
+
+def _chunk_row(c: Chunk) -> dict[str, Any]:
+    return {"id": c.id, "props": {
+        "doc_id": c.doc_id, "kind": c.kind, "text": c.text, "classification": c.classification, "tenant": c.tenant,
+        "title": c.title, "url": c.url, "date": c.date, "content_hash": c.content_hash,
+    }}  # fmt: skip

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from core import attributes as registry
+from rag.contracts import Slots
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
 
@@ -21,15 +23,11 @@ ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not gr
 # The model phrases answers about one or two models' facts; lists, counts, rankings and organisation
 # facts are composed from the facts themselves (a 135M model only garbles a list).
 PHRASED_FAMILIES = frozenset({"attribute", "compare"})
-# Attribute questions about a model the question names but the catalog does not know: refused.
-MODEL_ATTRIBUTES = frozenset({"developer", "release_date", "parameters", "context_length", "license",
-                              "knowledge_cutoff", "max_output"})  # fmt: skip
 FACT_STOP = (". ", "\n")  # an attribute answer is one sentence
 TEXT_STOP = ("\n",)  # one paragraph
 NEWS_ITEMS = 3  # articles a news answer lists
 NEWS_SENTENCE_CHARS = 220
 _MARKDOWN = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](url) -> text: no stray brackets in answers
-_FACT_ID_PART = {"benchmark_score": "score"}  # the attribute's name inside fact ids
 MAX_KEY_FACTS = 5
 MAX_SENTENCES = 3
 NEAREST = 3  # evidence items cited by a refusal
@@ -117,11 +115,10 @@ class Answerer:
         timings: dict[str, float],
     ) -> Answer:
         citations = [_citation(n, numbered[n - 1]) for n in cited]
-        analysis = result.analysis
         return Answer(
-            question=result.question, answer=text, citations=citations, family=analysis.family,
-            slots=dict(analysis.slots), template=analysis.template, refused=refused,
-            evidence=numbered, timings_ms=timings,
+            question=result.question, answer=text, citations=citations,
+            analysis=result.analysis.model_copy(deep=True), refused=refused, evidence=numbered,
+            timings_ms=timings,
         )  # fmt: skip
 
 
@@ -140,29 +137,33 @@ def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tup
     if family in ("attribute", "compare"):
         facts = _asked_facts(facts, slots, family)
     elif family == "count":
-        facts = [f for f in facts if f[1].id.startswith("fact:count:")]
+        facts = [f for f in facts if _scope(f[1]) == "count"]
     elif family == "organization":
-        about_org = [f for f in facts if f[1].id.startswith("fact:org:")]
-        facts = [f for f in facts if f not in about_org][:1] if slots.get("latest") else about_org
+        about_org = [f for f in facts if _scope(f[1]) == "org"]
+        facts = [f for f in facts if f not in about_org][:1] if slots.latest else about_org
     elif family in ("rank", "topic"):
-        facts = facts[: slots.get("answer_count") or MAX_KEY_FACTS]
+        facts = facts[: slots.answer_count or MAX_KEY_FACTS]
     return facts[:MAX_KEY_FACTS]
 
 
-def _asked_facts(
-    facts: list[tuple[int, Evidence]], slots: dict[str, Any], family: str
-) -> list[tuple[int, Evidence]]:
-    asked = [a for a in [slots.get("attribute"), *(slots.get("attributes") or [])] if isinstance(a, str)]
-    asked = list(dict.fromkeys(_FACT_ID_PART.get(a, a) for a in asked))
+def _scope(e: Evidence) -> str | None:
+    fact = e.fact_id
+    return fact.scope if fact else None
+
+
+def _asked_facts(facts: list[tuple[int, Evidence]], slots: Slots, family: str) -> list[tuple[int, Evidence]]:
+    asked = [a for a in [slots.attribute, *slots.attributes] if a]
+    asked = list(dict.fromkeys(registry.get(a).fact_part if a in registry.ATTRIBUTES else a for a in asked))
     if not asked:
         return facts  # "tell me about X": its overview
 
     def about(e: Evidence, attribute: str) -> bool:
-        return attribute in e.id.split(":")[2:]
+        fact = e.fact_id
+        return fact is not None and fact.scope == "model" and attribute in (fact.attribute, fact.qualifier)
 
     primary = [f for f in facts if about(f[1], asked[0])]
-    if asked[0] == "price" and slots.get("org_id"):  # "on the Mistral API": that provider's price
-        primary = [f for f in primary if f[1].id.endswith(f":{slots['org_id']}")] or primary
+    if asked[0] == "price" and slots.org_id:  # "on the Mistral API": that provider's price
+        primary = [f for f in primary if _qualifier(f[1]) == slots.org_id] or primary
     if not primary:
         return [] if family == "attribute" else facts
     return primary + [f for f in facts if f not in primary and any(about(f[1], a) for a in asked[1:])]
@@ -171,10 +172,12 @@ def _asked_facts(
 def unknown_subject(result: RetrievalResult) -> bool:
     """A question about a model attribute that links no model (a name the catalog does not know)."""
     slots = result.analysis.slots
+    asked = registry.ATTRIBUTES.get(slots.attribute or "")
     return (
         result.analysis.family == "open"
-        and slots.get("attribute") in MODEL_ATTRIBUTES
-        and not slots.get("model_ids")
+        and asked is not None
+        and asked.refuse_unknown
+        and not slots.model_ids
     )
 
 
@@ -183,11 +186,12 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
     compares names: 'GPT OSS 120B' is 'gpt-oss-120b') and fall in its date range."""
     slots = result.analysis.slots
     names = _entity_names(slots)
-    since, until = slots.get("date_from"), slots.get("date_to")
+    since = slots.date_from.isoformat() if slots.date_from else None
+    until = slots.date_to.isoformat() if slots.date_to else None
     # Only the graph knows which articles are about a topic: with one, chunks must be of those articles.
     on_topic = (
         {e.id for e in numbered if e.kind == "article" and document_key(e) == e.id}
-        if slots.get("topic_id")
+        if slots.topic_id
         else None
     )
     items = []
@@ -200,7 +204,7 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
     return items[:NEWS_ITEMS]
 
 
-def news_digest(items: Sequence[tuple[int, Evidence]], slots: dict[str, Any]) -> tuple[str, list[int]]:
+def news_digest(items: Sequence[tuple[int, Evidence]], slots: Slots) -> tuple[str, list[int]]:
     """What each matching article says about the entity, in its own words (its first sentence that
     names it), with title, source and date: extractive, so every word is in the cited evidence."""
     names = _entity_names(slots)
@@ -212,12 +216,12 @@ def news_digest(items: Sequence[tuple[int, Evidence]], slots: dict[str, Any]) ->
     return " ".join(lines), [n for n, _ in items]
 
 
-def _entity_names(slots: dict[str, Any]) -> set[str]:
+def _entity_names(slots: Slots) -> set[str]:
     """The question's models and organisations as name keys: name, the words the question used, and
     the id ('qwen-3-vl' finds 'Qwen3-VL' where the name 'Qwen3 VL Instruct' does not). Topics are
     not names: 'multimodal' must not make an article about another model match."""
-    entities = [e for e in slots.get("entities") or [] if e.get("kind") in ("Model", "Organization")]
-    names = {_name_key(str(x)) for e in entities for x in (e.get("name"), e.get("surface"), e.get("id")) if x}
+    entities = [e for e in slots.entities if e.kind in ("Model", "Organization")]
+    names = {_name_key(x) for e in entities for x in (e.name, e.surface, e.id) if x}
     return {n for n in names if len(n) >= 3}
 
 
@@ -310,11 +314,8 @@ def compose(key: Sequence[tuple[int, Evidence]]) -> tuple[str, list[int]]:
 
 def refusal_text(result: RetrievalResult, numbered: Sequence[Evidence]) -> str:
     slots = result.analysis.slots
-    attribute = slots.get("attribute")
-    models = slots.get("model_ids") or slots.get("models")
-    if isinstance(attribute, str) and models:
-        names = ", ".join(map(str, models)) if isinstance(models, list | tuple) else str(models)
-        subject = f"the {attribute.replace('_', ' ')} of {names}"
+    if slots.attribute and slots.model_ids:
+        subject = f"the {slots.attribute.replace('_', ' ')} of {', '.join(slots.model_ids)}"
     else:
         subject = f"the answer to: {result.question.strip()}"
     text = f"The knowledge graph does not say {subject.rstrip('.?!')}."
@@ -402,6 +403,11 @@ def _append_citations(text: str, numbers: Iterable[int]) -> str:
     if stripped.endswith((".", "!", "?")):
         return f"{stripped[:-1]} {marks}{stripped[-1]}"
     return f"{stripped} {marks}."
+
+
+def _qualifier(e: Evidence) -> str | None:
+    fact = e.fact_id
+    return fact.qualifier if fact else None
 
 
 def _citation(n: int, item: Evidence) -> Citation:

@@ -16,9 +16,9 @@ from core.access import AccessFilter
 from kg import qa_queries as Q
 from kg.store import GraphStore
 from rag.base import ScoredId
+from rag.contracts import Slots
 from rag.graph_retriever import access_params
 from rag.indexes import ChunkIndexes
-from rag.contracts import Slots
 from rag.qa import Evidence, EvidenceKind, QuestionAnalysis, RetrievalResult, Retriever
 
 # Chunk kinds as evidence kinds; an uploaded document cites like an article (the contract has no

@@ -9,6 +9,7 @@ this type. `AnswerRecord` is the public shape of an answer; its JSON schema is w
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,11 +50,15 @@ class FactId(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    scope: FactScope = Field("model", description="What the fact is about: a model, an organisation, a count, a topic.")
+    scope: FactScope = Field(
+        "model", description="What the fact is about: a model, an organisation, a count, a topic."
+    )
     subject: str | None = Field(
         description="The model id (model), organisation id (org, and per-organisation counts), topic id (topic)."
     )
-    attribute: str | None = Field(None, description="The model attribute (model facts), e.g. context_length, score.")
+    attribute: str | None = Field(
+        None, description="The model attribute (model facts), e.g. context_length, score."
+    )
     qualifier: str | None = Field(
         None,
         description="What the value is of or from: a score's benchmark, a price's provider, a lineage edge's "
@@ -81,7 +86,9 @@ class FactId(BaseModel):
         if self.scope == "model":
             return ":".join(["fact", str(self.subject), *rest])
         if self.scope == "count":
-            head = ["fact", "count", "org", str(self.subject)] if self.subject else ["fact", "count", "models"]
+            head = (
+                ["fact", "count", "org", str(self.subject)] if self.subject else ["fact", "count", "models"]
+            )
             return ":".join([*head, *rest])
         return ":".join(["fact", self.scope, str(self.subject), *rest])
 
@@ -145,7 +152,9 @@ class Slots(BaseModel):
     benchmark_id: str | None = None
     topic_id: str | None = None
     attribute: str | None = Field(None, description="The first asked attribute (see core.attributes).")
-    attributes: list[str] = Field(default_factory=list, description="Every asked attribute, first asked first.")
+    attributes: list[str] = Field(
+        default_factory=list, description="Every asked attribute, first asked first."
+    )
     filters: Filters = Field(default_factory=Filters)
     date_from: date | None = Field(None, description="First day of the asked period (inclusive).")
     date_to: date | None = Field(None, description="Last day of the asked period (inclusive).")
@@ -200,7 +209,9 @@ class AnswerRecord(BaseModel):
     slots: Slots = Field(description="What the analysis understood: entities, attributes, filters, dates.")
     template: str | None = Field(description="The vetted Cypher template that answered, if any.")
     refused: bool = Field(description="True when the evidence did not hold an answer.")
-    timings_ms: dict[str, float] = Field(description="Milliseconds per stage (analyze, graph, vector, generate ...).")
+    timings_ms: dict[str, float] = Field(
+        description="Milliseconds per stage (analyze, graph, vector, generate ...)."
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AnswerRecord:
@@ -215,3 +226,12 @@ class AnswerRecord(BaseModel):
             refused=answer.refused,
             timings_ms=answer.timings_ms,
         )
+
+
+def answer_schema_json() -> str:
+    """The JSON schema of `AnswerRecord`, as kept in docs/answer.schema.json."""
+    return json.dumps(AnswerRecord.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m rag.contracts > docs/answer.schema.json
+    print(answer_schema_json(), end="")

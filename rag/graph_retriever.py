@@ -1,29 +1,36 @@
 """Graph facts for an analysed question: one vetted template per family, each row a cited sentence.
 
-Fact ids are stable (`fact:<model_id>:<attribute>`, `fact:<model_id>:score:<benchmark_id>`,
+Fact ids are stable `FactId`s (`fact:<model_id>:<attribute>`, `fact:<model_id>:score:<benchmark_id>`,
 `fact:<child>:fine_tuned_from:<parent>`, `fact:org:<org_id>`, `fact:count:...`), so the grounding
 check and the evaluation can compare them across runs. `Evidence.value` holds the exact graph value.
+Which attributes exist, where each lives in the graph and how its fact reads: `core.attributes`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
+from core import attributes as registry
+from core.access import AccessFilter
 from kg import qa_queries as Q
 from kg.store import GraphStore, Row
-from rag.base import AccessFilter
-from rag.qa import Evidence, QuestionAnalysis, RetrievalResult, Retriever
+from rag.contracts import Filters
+from rag.qa import Evidence, FactId, QuestionAnalysis, RetrievalResult, Retriever
 from rag.question import DEFAULT_LIMIT, MAX_LIMIT, QuestionAnalyzer
 
-# What an attribute question with no attribute word ("tell me about X") shows, in this order.
-OVERVIEW = ("developer", "release_date", "parameters", "context_length", "max_output", "knowledge_cutoff",
-            "open_weights", "license", "modalities", "reasoning", "tool_use")  # fmt: skip
-# What a comparison shows when it names no attribute.
-COMPARED = ("developer", "release_date", "parameters", "context_length", "open_weights", "license")
+
+def overview() -> list[str]:
+    """What an attribute question with no attribute word ("tell me about X") shows, in this order."""
+    return [a.name for a in registry.all_attributes() if a.overview]
+
+
+def compared() -> list[str]:
+    """What a comparison shows when it names no attribute."""
+    return [a.name for a in registry.all_attributes() if a.compared]
 
 
 def access_params(access: AccessFilter) -> dict[str, Any]:
@@ -44,13 +51,6 @@ def plain(value: Any) -> Any:
 
 def _day(value: Any) -> str | None:
     return str(plain(value))[:10] if value is not None else None
-
-
-def _size(n: int) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= scale:
-            return f"{n / scale:.3g}{suffix}"
-    return str(n)
 
 
 def _cited(text: str, source: str | None) -> str:
@@ -87,7 +87,7 @@ class GraphRetriever(Retriever):
         handler = self._families.get(analysis.family)
         if handler is None:
             return []
-        limit = min(MAX_LIMIT, max(k, analysis.slots.get("limit") or 0))
+        limit = min(MAX_LIMIT, max(k, analysis.slots.limit or 0))
         unique: dict[str, Evidence] = {}
         for e in handler(analysis, access_params(access), limit):
             unique.setdefault(e.id, e)  # the first occurrence keeps its place
@@ -101,21 +101,19 @@ class GraphRetriever(Retriever):
     def _attribute(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
         """The asked attributes first (for every model), then the model's other key facts as context."""
         slots = analysis.slots
-        ids, wanted = slots["model_ids"], list(slots["attributes"])
-        first = wanted[0] if wanted else None
-        analysis.template = {"benchmark_score": "MODEL_SCORES", "price": "MODEL_PRICES"}.get(
-            first or "", "MODEL_FACTS"
-        )
+        ids, wanted = slots.model_ids, list(slots.attributes)
+        analysis.template = registry.get(wanted[0]).template if wanted else "MODEL_FACTS"
         rows = self._read(analysis, "MODEL_FACTS", model_ids=ids, limit=len(ids), **acc)
-        extra = OVERVIEW if analysis.family == "attribute" else COMPARED
+        extra = overview() if analysis.family == "attribute" else compared()
         out: list[Evidence] = []
-        for attribute in [*wanted, *(a for a in extra if a not in wanted)]:
-            if attribute == "benchmark_score":
-                out += self._scores(analysis, acc, ids, slots["benchmark_id"], limit)
-            elif attribute == "price":
+        for name in [*wanted, *(a for a in extra if a not in wanted)]:
+            template = registry.get(name).template
+            if template == "MODEL_SCORES":
+                out += self._scores(analysis, acc, ids, slots.benchmark_id, limit)
+            elif template == "MODEL_PRICES":
                 out += self._prices(analysis, acc, ids, limit)
             else:
-                out += [fact for row in rows if (fact := model_fact(row, attribute)) is not None]
+                out += [fact for row in rows if (fact := model_fact(row, name)) is not None]
         return out
 
     def _scores(self, analysis: QuestionAnalysis, acc: dict[str, Any], ids: list[str], benchmark: str | None,
@@ -131,13 +129,11 @@ class GraphRetriever(Retriever):
 
     # -- list / count / rank ----------------------------------------------------------------------
     def _filter_params(self, analysis: QuestionAnalysis) -> dict[str, Any]:
-        f = analysis.slots["filters"]
+        f = analysis.slots.filters
         return {
-            "open_weights": f.get("open_weights"), "reasoning": f.get("reasoning"),
-            "min_context": f.get("min_context"), "org_id": f.get("org"), "modality": f.get("modality"),
-            "license_id": f.get("license"),
-            "released_after": f.get("released_after") and date.fromisoformat(f["released_after"]),
-            "released_before": f.get("released_before") and date.fromisoformat(f["released_before"]),
+            "open_weights": f.open_weights, "reasoning": f.reasoning, "min_context": f.min_context,
+            "org_id": f.org, "modality": f.modality, "license_id": f.license,
+            "released_after": f.released_after, "released_before": f.released_before,
         }  # fmt: skip
 
     def _list(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
@@ -148,26 +144,26 @@ class GraphRetriever(Retriever):
 
     def _count(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
         params = self._filter_params(analysis)
-        described = describe_filters(analysis.slots["filters"])
-        if analysis.slots["group_by"] == "organization":
+        described = describe_filters(analysis.slots.filters)
+        if analysis.slots.group_by == "organization":
             rows = self._read(analysis, "MODELS_PER_ORGANIZATION", limit=limit, **params, **acc)
-            return [Evidence(kind="fact", id=f"fact:count:org:{r['org_id']}" + _signature(analysis, "org"),
+            return [Evidence(kind="fact", id=str(FactId.count(r["org_id"], _signature(analysis, "org"))),
                              text=f"{r['org_name']} has {r['models']} models in the catalog{described}.",
                              value=r["models"], source="catalog") for r in rows]  # fmt: skip
         n = self._read(analysis, "COUNT_MODELS", **params, **acc)[0]["models"]
-        fact = Evidence(kind="fact", id="fact:count:models" + _signature(analysis), value=n, source="catalog",
+        fact = Evidence(kind="fact", id=str(FactId.count(None, _signature(analysis))), value=n, source="catalog",
                         text=f"The catalog has {n} models{described}.")  # fmt: skip
         return [fact, *self._list(analysis, acc, limit - 1)]
 
     def _rank(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
-        rows = self._read(analysis, "RANK_BY_BENCHMARK", benchmark_id=analysis.slots["benchmark_id"],
+        rows = self._read(analysis, "RANK_BY_BENCHMARK", benchmark_id=analysis.slots.benchmark_id,
                           limit=limit, **self._filter_params(analysis), **acc)  # fmt: skip
         return [score_fact(r, rank=i) for i, r in enumerate(rows, 1)]
 
     # -- lineage / organisation -----------------------------------------------------------------
     def _lineage(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
-        rows = self._read(analysis, "LINEAGE", model_ids=analysis.slots["model_ids"], limit=limit, **acc)
-        if direction := analysis.slots.get("lineage_direction"):  # asked for parents: children do not answer
+        rows = self._read(analysis, "LINEAGE", model_ids=analysis.slots.model_ids, limit=limit, **acc)
+        if direction := analysis.slots.lineage_direction:  # asked for parents: children do not answer
             rows = [r for r in rows if r["direction"] == direction]
         rows.sort(key=lambda r: len(r["relations"]))  # direct parents and children first
         out = []
@@ -176,13 +172,15 @@ class GraphRetriever(Retriever):
                 child, parent = (r["names"][i], r["names"][i + 1])
                 verb = "was fine-tuned from" if relation == "FINE_TUNED_FROM" else "is based on"
                 source = ", ".join(r["sources"][i] or [])
-                out.append(Evidence(kind="fact", id=f"fact:{r['ids'][i]}:{relation.lower()}:{r['ids'][i + 1]}",
+                out.append(Evidence(kind="fact", id=str(FactId.model_fact(r["ids"][i], relation.lower(), r["ids"][i + 1])),
                                     text=_cited(f"{child} {verb} {parent}", source), value=r["ids"][i + 1],
                                     source=source or None, url=r["urls"][i]))  # fmt: skip
         return out
 
     def _organization(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
-        org_id = analysis.slots["org_id"]
+        org_id = analysis.slots.org_id
+        if org_id is None:  # a follow-up carried the family over without an organisation
+            return []
         out = []
         for r in self._read(analysis, "ORGANIZATION_FACTS", org_id=org_id, **acc):
             kind = f"a {r['kind']}" if r["kind"] else "an organisation"
@@ -193,47 +191,45 @@ class GraphRetriever(Retriever):
             value = {
                 k: plain(r[k]) for k in ("name", "country", "kind", "website", "models", "open_weight_models")
             }
-            out.append(Evidence(kind="fact", id=f"fact:org:{org_id}", text=_cited(text, "catalog"), value=value,
+            out.append(Evidence(kind="fact", id=str(FactId.org(org_id)), text=_cited(text, "catalog"), value=value,
                                 source="catalog", url=r["website"]))  # fmt: skip
         for r in self._read(analysis, "ORGANIZATION_MODELS", org_id=org_id, limit=limit, **acc):
             source = ", ".join(r["sources"] or [])
             text = f"{r['model_name']} was developed by {r['org_name']} (released {_day(r['release_date'])})"
-            out.append(Evidence(kind="fact", id=f"fact:{r['model_id']}:developer", text=_cited(text, source),
+            out.append(Evidence(kind="fact", id=str(FactId.model_fact(r["model_id"], "developer")), text=_cited(text, source),
                                 value=r["org_name"], source=source or None, url=r["url"]))  # fmt: skip
         return out
 
     # -- news / topic ---------------------------------------------------------------------------
     def _dates(self, analysis: QuestionAnalysis) -> dict[str, datetime | None]:
-        start, end = analysis.slots["date_from"], analysis.slots["date_to"]
+        start, end = analysis.slots.date_from, analysis.slots.date_to
         return {
-            "since": datetime.combine(date.fromisoformat(start), dtime(), UTC) if start else None,
-            "until": datetime.combine(date.fromisoformat(end) + timedelta(days=1), dtime(), UTC)
-            if end
-            else None,
+            "since": datetime.combine(start, dtime(), UTC) if start else None,
+            "until": datetime.combine(end + timedelta(days=1), dtime(), UTC) if end else None,
         }
 
     def _news(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
         slots = analysis.slots
-        if not slots["model_ids"] and not slots["org_ids"]:
-            rows = self._read(analysis, "NEWS_ABOUT_TOPIC", topic_id=slots["topic_id"], limit=limit,
+        if not slots.model_ids and not slots.org_ids:
+            rows = self._read(analysis, "NEWS_ABOUT_TOPIC", topic_id=slots.topic_id, limit=limit,
                               **self._dates(analysis), **acc)  # fmt: skip
         else:
-            rows = self._read(analysis, "NEWS_ABOUT_ENTITIES", model_ids=slots["model_ids"], org_ids=slots["org_ids"],
-                              topic_id=slots.get("topic_id"), min_confidence=self.min_news_confidence, limit=limit,
+            rows = self._read(analysis, "NEWS_ABOUT_ENTITIES", model_ids=slots.model_ids, org_ids=slots.org_ids,
+                              topic_id=slots.topic_id, min_confidence=self.min_news_confidence, limit=limit,
                               **self._dates(analysis), **acc)  # fmt: skip
         return [article_evidence(r) for r in rows]
 
     def _topic(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
-        topic = analysis.slots["topic_id"]
+        topic = analysis.slots.topic_id
         dates = self._dates(analysis)
-        org = analysis.slots.get("org_id")
+        org = analysis.slots.org_id
         rows = self._read(analysis, "MODELS_WITH_TOPIC", topic_id=topic, org_id=org,
                           min_confidence=self.min_news_confidence, limit=limit, **dates, **acc)  # fmt: skip
         out = []
         for r in rows:
             text = (f"{r['model_name']} is mentioned in {r['articles']} articles about {r['topic_name']} "
                     f"({_day(r['first'])} to {_day(r['last'])})")  # fmt: skip
-            out.append(Evidence(kind="fact", id=f"fact:topic:{topic}:{r['model_id']}", text=_cited(text, "news"),
+            out.append(Evidence(kind="fact", id=str(FactId.topic(str(topic), r["model_id"])), text=_cited(text, "news"),
                                 value=r["articles"], source="news", date=_day(r["last"])))  # fmt: skip
         articles = self.store.read(Q.NEWS_ABOUT_TOPIC, topic_id=topic, limit=limit, **dates, **acc)
         return out + [article_evidence(r) for r in articles]
@@ -246,78 +242,38 @@ def _record_url(row: Row, source: str | None) -> str | None:
 
 
 def model_fact(row: Row, attribute: str) -> Evidence | None:
-    """The fact `fact:<model_id>:<attribute>` of one MODEL_FACTS row, or None if it is not an attribute."""
+    """The fact `fact:<model_id>:<attribute>` of one MODEL_FACTS row, or None if the attribute is not
+    read from the model's node and edges (a score, a price) or is unknown."""
+    spec = registry.ATTRIBUTES.get(attribute)
+    if spec is None or spec.template != "MODEL_FACTS" or spec.sentence is None:
+        return None
     m = row["model"]
     name = m.get("name") or m["id"]
-    source: str | None = m.get(f"{attribute}_source")
+    source: str | None = m.get(f"{spec.graph_property or attribute}_source")
     url = _record_url(row, source)
-    value: Any = plain(m.get(attribute))
-    if attribute == "developer":
-        value, source, url = (
-            row["org_name"],
-            ", ".join(row["org_sources"] or []) or None,
-            row["org_url"] or url,
-        )
-        text = (
-            f"{name} was developed by {value}"
-            if value
-            else f"The catalog does not name the developer of {name}"
-        )
-    elif attribute == "license":
-        value, source, url = (
-            row["license_name"],
-            ", ".join(row["license_sources"] or []) or None,
-            row["license_url"],
-        )
-        commercial = {True: " (commercial use allowed)", False: " (no commercial use)"}.get(
-            row["license_commercial"], ""
-        )
-        text = (
-            f"{name} is released under the {value} licence{commercial}"
-            if value
-            else f"The catalog has no licence for {name}"
-        )
-    elif attribute == "modalities":
-        value = {"input": m.get("input_modalities") or [], "output": m.get("output_modalities") or []}
-        source = m.get("input_modalities_source")
-        url = _record_url(row, source)
-        text = f"{name} accepts {', '.join(value['input']) or 'unknown'} input and produces {', '.join(value['output']) or 'unknown'} output"
-    elif attribute == "parameters":
-        status = m.get("parameters_status")
-        if value:
-            text = f"{name} has {value:,} parameters ({_size(value)})"
-        elif status == "undisclosed":
-            text, value = f"The developer of {name} has not disclosed its parameter count", "undisclosed"
-        else:
-            text = f"The catalog has no parameter count for {name}"
-    elif attribute not in _SENTENCES:
-        return None
-    elif value is None:
-        text = f"The catalog has no {attribute.replace('_', ' ')} for {name}"
+    if spec.relation:  # the value is the name of the edge's target, with the edge's provenance
+        rel = spec.relation
+        value: Any = row[f"{rel}_name"]
+        source = ", ".join(row[f"{rel}_sources"] or []) or None
+        # A licence cites its own page or none; a developer falls back to the model's source record.
+        url = row[f"{rel}_url"] or (url if rel == "org" else None)
+    elif spec.value is not None:
+        value = spec.value(m)
     else:
-        text = _SENTENCES[attribute](name, value)
-    return Evidence(kind="fact", id=f"fact:{m['id']}:{attribute}", text=_cited(text, source), value=value,
-                    source=source, url=url, classification=m.get("classification") or "public")  # fmt: skip
+        value = plain(m.get(spec.graph_property or attribute))
+    text = spec.phrase(name, value, row)
+    return Evidence(kind="fact", id=str(FactId.model_fact(m["id"], spec.fact_part)), text=_cited(text, source),
+                    value=value, source=source, url=url, classification=m.get("classification") or "public")  # fmt: skip
 
 
-_SENTENCES: dict[str, Callable[[str, Any], str]] = {
-    "release_date": lambda n, v: f"{n} was released on {v}",
-    "context_length": lambda n, v: f"{n} has a context length of {v:,} tokens",
-    "max_output": lambda n, v: f"{n} can output at most {v:,} tokens per response",
-    "knowledge_cutoff": lambda n, v: f"{n} has a knowledge cutoff of {v}",
-    "open_weights": lambda n, v: (
-        f"{n} has open weights" if v else f"{n} does not have open weights (API only)"
-    ),
-    "reasoning": lambda n, v: f"{n} is a reasoning model" if v else f"{n} is not a reasoning model",
-    "tool_use": lambda n, v: f"{n} supports tool use" if v else f"{n} does not support tool use",
-}
+_SCORE_PART = registry.get("benchmark_score").fact_part
 
 
 def score_fact(r: Row, rank: int | None = None) -> Evidence:
     where = f", rank {rank} among the models with a score" if rank else ""
     how = ", self-reported" if r.get("self_reported") else ""
     text = f"{r['model_name']} scores {r['score']:g} on {r['benchmark_name']}{where}"
-    return Evidence(kind="fact", id=f"fact:{r['model_id']}:score:{r['benchmark_id']}", text=_cited(text, f"{r['source']}{how}"),
+    return Evidence(kind="fact", id=str(FactId.model_fact(r["model_id"], _SCORE_PART, r["benchmark_id"])), text=_cited(text, f"{r['source']}{how}"),
                     value=r["score"], source=r["source"], url=r["url"])  # fmt: skip
 
 
@@ -328,19 +284,19 @@ def price_fact(r: Row) -> Evidence:
     text = (f"{r['provider_name']} serves {r['model_name']} at {usd(r['input_usd_per_1m'])} per million input tokens "
             f"and {usd(r['output_usd_per_1m'])} per million output tokens")  # fmt: skip
     value = {"input_usd_per_1m": r["input_usd_per_1m"], "output_usd_per_1m": r["output_usd_per_1m"]}
-    return Evidence(kind="fact", id=f"fact:{r['model_id']}:price:{r['provider_id']}", text=_cited(text, r["source"]),
+    return Evidence(kind="fact", id=str(FactId.model_fact(r["model_id"], "price", r["provider_id"])), text=_cited(text, r["source"]),
                     value=value, source=r["source"], url=r["url"])  # fmt: skip
 
 
 def list_fact(r: Row) -> Evidence:
     parts = [f"released {_day(r['release_date'])}" if r["release_date"] else None,
              f"context length {r['context_length']:,} tokens" if r["context_length"] else None,
-             f"{_size(r['parameters'])} parameters" if r["parameters"] else None,
+             f"{registry.size(r['parameters'])} parameters" if r["parameters"] else None,
              {True: "open weights", False: "API only"}.get(r["open_weights"])]  # fmt: skip
     by = f" by {r['org_name']}" if r["org_name"] else ""
     details = "; ".join(p for p in parts if p)
     text = f"{r['name']}{by}" + (f": {details}" if details else "")
-    return Evidence(kind="fact", id=f"fact:{r['id']}", text=_cited(text, ", ".join(r["sources"] or [])),
+    return Evidence(kind="fact", id=str(FactId.model_fact(r["id"])), text=_cited(text, ", ".join(r["sources"] or [])),
                     value=r["name"], source=", ".join(r["sources"] or []) or None)  # fmt: skip
 
 
@@ -351,7 +307,7 @@ def article_evidence(r: Row) -> Evidence:
                     source=r["source"], classification=r["classification"], tenant=r["tenant"])  # fmt: skip
 
 
-def describe_filters(filters: dict[str, Any]) -> str:
+def describe_filters(filters: Filters) -> str:
     """' with open weights, developed by meta' for a count sentence."""
     words = {
         "open_weights": lambda v: "with open weights" if v else "without open weights",
@@ -363,13 +319,14 @@ def describe_filters(filters: dict[str, Any]) -> str:
         "modality": lambda v: f"that accept {v} input",
         "license": lambda v: f"under the {v} licence",
     }
-    parts = [words[k](v) for k, v in sorted(filters.items()) if k in words and v is not None]
+    parts = [words[k](v) for k, v in sorted(filters.given().items()) if k in words]
     return (" " + ", ".join(parts)) if parts else ""
 
 
-def _signature(analysis: QuestionAnalysis, *skip: str) -> str:
-    items = sorted((k, v) for k, v in analysis.slots["filters"].items() if k not in skip and v is not None)
-    return (":" + ",".join(f"{k}={v}".lower() for k, v in items)) if items else ""
+def _signature(analysis: QuestionAnalysis, *skip: str) -> str | None:
+    """The count fact's filters as `key=value,...` (sorted, lower case), None when there are none."""
+    items = sorted((k, v) for k, v in analysis.slots.filters.given().items() if k not in skip)
+    return ",".join(f"{k}={v}".lower() for k, v in items) or None
 
 
-__all__ = ["DEFAULT_LIMIT", "GraphRetriever", "access_params", "model_fact"]
+__all__ = ["DEFAULT_LIMIT", "GraphRetriever", "access_params", "compared", "model_fact", "overview"]

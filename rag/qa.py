@@ -9,25 +9,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from rag.base import AccessFilter
+from core.access import AccessFilter
 
-EvidenceKind = Literal["fact", "article", "model"]
+from .contracts import EvidenceKind, FactId, Family, QuestionAnalysis
 
-# The question families users ask about LLMs (see the grounded-answers issue).
-Family = Literal[
-    "attribute",  # an attribute of one model: developer, release date, parameters, context, licence ...
-    "list",  # models matching filters
-    "compare",  # two or more models side by side
-    "count",  # counts and aggregates
-    "rank",  # ranking by a benchmark score
-    "lineage",  # fine-tuned from / based on
-    "organization",  # about an organisation
-    "news",  # news about a model or organisation in a time range
-    "topic",  # models discussed with a topic
-    "open",  # anything else: vector + keyword evidence only
-]
+__all__ = [
+    "Answer", "Citation", "Evidence", "EvidenceKind", "FactId", "Family", "Generator", "QuestionAnalysis",
+    "RetrievalResult", "Retriever", "document_key",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,7 @@ class Evidence:
     """One item the answer may cite: a graph fact rendered as a sentence, or a chunk."""
 
     kind: EvidenceKind
-    id: str  # fact id such as "fact:gpt-4o:context_length", or a chunk id
+    id: str  # str(FactId) for a fact ("fact:gpt-4o:context_length"), else a chunk or article id
     text: str  # the sentence or chunk text shown to the model
     title: str | None = None
     url: str | None = None
@@ -46,18 +37,15 @@ class Evidence:
     classification: str = "public"
     tenant: str | None = None
 
+    @property
+    def fact_id(self) -> FactId | None:
+        """A fact's typed id; None for chunks and articles."""
+        return FactId.parse(self.id) if self.kind == "fact" else None
+
 
 def document_key(e: Evidence) -> str:
     """Facts by id; chunks (`<doc_id>#<n>`) and articles by their document."""
     return e.id if e.kind == "fact" else e.id.rsplit("#", 1)[0]
-
-
-@dataclass
-class QuestionAnalysis:
-    family: Family
-    # model_ids, attribute, org_id, filters, benchmark_id ...
-    slots: dict[str, Any] = field(default_factory=dict)
-    template: str | None = None  # name of the Cypher template used, if any
 
 
 @dataclass
@@ -83,12 +71,18 @@ class Answer:
     question: str
     answer: str
     citations: list[Citation]
-    family: Family
-    slots: dict[str, Any]
-    template: str | None
+    analysis: QuestionAnalysis  # family, slots, and the template that answered
     refused: bool
     evidence: list[Evidence]
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def family(self) -> Family:
+        return self.analysis.family
+
+    @property
+    def template(self) -> str | None:
+        return self.analysis.template
 
 
 class Retriever(ABC):

@@ -34,16 +34,14 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from catalog.news.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, normalise
+from core import attributes as registry
+from core.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, normalise
 from kg import qa_queries
 from kg.store import GraphStore
-from rag.qa import Family, QuestionAnalysis
-
-EntityKind = Literal["Model", "Organization", "License", "Benchmark", "Topic"]
+from rag.contracts import EntityKind, Family, Filters, LinkedEntity, QuestionAnalysis, Slots
 
 
 @dataclass(frozen=True)
@@ -61,12 +59,12 @@ class NamedEntity:
 class _Links:
     ids: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids, in question order
     spans: list[tuple[int, int]] = field(default_factory=list)
-    names: list[dict[str, str]] = field(default_factory=list)
+    names: list[LinkedEntity] = field(default_factory=list)
 
     def add(self, e: NamedEntity, start: int, end: int, surface: str) -> None:
         if e.id not in self.ids.setdefault(e.kind, []):
             self.ids[e.kind].append(e.id)
-            self.names.append({"id": e.id, "kind": e.kind, "name": e.name, "surface": surface})
+            self.names.append(LinkedEntity(id=e.id, kind=e.kind, name=e.name, surface=surface))
         self.spans.append((start, end))
 
     def covers(self, start: int, end: int) -> bool:
@@ -84,26 +82,6 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 # fmt: off
-# Attribute words, checked all; the one that appears first in the question is `attribute`.
-ATTRIBUTE_CUES: dict[str, re.Pattern[str]] = {
-    "developer": _rx(r"\bwho\b.{0,12}\b(made|makes|built|develop\w*|created?|trained?|released?|behind)\b"
-                     r"|\bdevelop(er|ed by)\b|\bmakers?\b|\bwhich (company|organi[sz]ation|lab)\b|\bcreators?\b"),
-    "max_output": _rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
-    "context_length": _rx(r"\bcontext\b|\btoken (limit|window)\b|\bhow many tokens\b|(?<!million )(?<!1m )\binput (tokens?|limit)\b"
-                         r"|\b(long|longer|longest) (a )?(prompts?|inputs?|documents?)\b|\bprompt (length|size)\b"
-                         r"|\btokens?\b.{0,15}\b(send|give|pass|feed)\b"),
-    "knowledge_cutoff": _rx(r"\bcut-?off\b|\bknowledge (date|cut)|\btraining data\b|\btrained (on data )?(until|up to|through)\b"
-                         r"|\buntil when\b|\bknows? about\b|\bhow (recent|up[- ]to[- ]date)\b"),
-    "release_date": _rx(r"\breleased?\b(?! under)|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
-    "parameters": _rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|(?<!context )(?<!window )(?<!vocabulary )\bsize\b"),
-    "license": _rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
-    "open_weights": _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bweights\b.{0,40}\b(openly|publicly|available|released)\b|\bdownload\w*\b|\bself-?host\w*\b|\bclosed\b|\bproprietary\b"),
-    "modalities": _rx(r"\bmodalit\w*|\bkinds? of inputs?\b|\binputs? (types?|formats?)\b|\bas inputs?\b"
-                      r"|\b(accept|take|handle|process)s?\b.{0,20}\binputs?\b|\bimages?\b|\bvision\b|\baudio\b|\bvideos?\b|\bmultimodal\b|\bpdfs?\b|\bspeech\b"),
-    "price": _rx(r"\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$|\bper (million|1m)\b"),
-    "reasoning": _rx(r"\breason(ing)? model\b|\bthinking model\b|\bcan \w+ (reason|think)\b"),
-    "tool_use": _rx(r"\btool[- ]?(use|calling|calls)\b|\bfunction[- ]calling\b"),
-}
 _SCORE = _rx(r"\bscor\w*|\bbenchmark\w*|\bbest\b|\btop\b|\bhighest\b|\bleader\w*|\brank\w*|\bperform\w*|\bresults?\b"
              r"|\bleads?\b|\bgets?\b|\bachiev\w*|\bhow (well|good)\b|\bdo(es)? on\b|\bstrongest\b")
 _LINEAGE = _rx(r"\bfine[- ]?tun\w*|\bbased on\b|\bderiv\w*|\bbase model\b|\bbuilt on\b|\bdescend\w*|\blineage\b"
@@ -119,8 +97,6 @@ _ANCESTOR = _rx(r"\b(base model|parent( model)?|ancestors?) of\s*(the )?$")
 _MODELS_WORD = _rx(r"\bmodels?\b|\bllms?\b")
 _COUNT = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b")
 _COUNT_MODELS = _rx(r"\b(how many|number of|count( of)?)\b(\s+[\w()-]+){0,5}?\s+(models?|llms?)\b")
-# "How many parameters / tokens ..." asks a model's quantity, not for a count of models.
-_QUANTITIES = {"parameters", "context_length", "max_output", "price"}
 _DATE_FILTERS = {"released_after", "released_before"}
 _PER_ORG = _rx(r"\b(each|per|every|by) (organi[sz]ation|company|companies|lab|developer|org)\b"
                r"|\bwhich (organi[sz]ation|company|lab|developer)\b.*\bmost\b")
@@ -336,6 +312,7 @@ class QuestionAnalyzer:
         attributes = _attributes(rest, has_benchmark=benchmark is not None,
                                  has_license=bool(models and links.first("License")))  # fmt: skip
         filters = _filters(rest, links, self.today)
+        given = set(filters.given())
         since, until = _date_range(rest, self.today)
         family: Family
         if models and _LINEAGE.search(rest):
@@ -351,7 +328,7 @@ class QuestionAnalyzer:
             family = "news"
         elif (
             _COUNT_MODELS.search(rest)
-            or (_COUNT.search(rest) and not models and not set(attributes) & _QUANTITIES)
+            or (_COUNT.search(rest) and not models and not any(registry.get(a).quantity for a in attributes))
             or _PER_ORG.search(rest)
         ):
             family = "count"
@@ -361,22 +338,22 @@ class QuestionAnalyzer:
             family = "compare"
         elif models:
             family = "attribute"
-        elif orgs and set(filters) <= {"org"}:
+        elif orgs and given <= {"org"}:
             family = "organization"
-        elif _LIST.search(rest) or (filters and (_MODELS_WORD.search(rest) or set(filters) - _DATE_FILTERS)):
+        elif _LIST.search(rest) or (given and (_MODELS_WORD.search(rest) or given - _DATE_FILTERS)):
             family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
         else:
             family = "open"
-        slots: dict[str, Any] = {
-            "model_ids": models, "org_ids": orgs, "org_id": orgs[0] if orgs else None,
-            "license_id": links.first("License"), "benchmark_id": benchmark, "topic_id": topic,
-            "attribute": attributes[0] if attributes else None, "attributes": attributes, "filters": filters,
-            "date_from": since and since.isoformat(), "date_to": until and until.isoformat(),
-            "limit": _limit(rest), "answer_count": _answer_count(rest), "latest": bool(_LATEST.search(rest)),
-            "group_by": "organization" if family == "count" and _PER_ORG.search(rest) else None,
-            "entities": links.names, "resolved_from_history": False, "search_text": q,
-            "lineage_direction": _lineage_direction(q, links) if family == "lineage" else None,
-        }  # fmt: skip
+        slots = Slots(
+            model_ids=models, org_ids=orgs, org_id=orgs[0] if orgs else None,
+            license_id=links.first("License"), benchmark_id=benchmark, topic_id=topic,
+            attribute=attributes[0] if attributes else None, attributes=attributes, filters=filters,
+            date_from=since, date_to=until,
+            limit=_limit(rest), answer_count=_answer_count(rest), latest=bool(_LATEST.search(rest)),
+            group_by="organization" if family == "count" and _PER_ORG.search(rest) else None,
+            entities=links.names, resolved_from_history=False, search_text=q,
+            lineage_direction=_lineage_direction(q, links) if family == "lineage" else None,
+        )  # fmt: skip
         return QuestionAnalysis(family=family, slots=slots)
 
     def _follow_up(
@@ -385,45 +362,49 @@ class QuestionAnalyzer:
         previous = self.analyze(history[-1], history[:-1])
         prev = previous.slots
         if not links.ids:  # "and its context window?": the entities of the previous question
-            inherited = _Links(names=list(prev["entities"]))
-            for kind, key in _SLOT_OF_KIND:
-                value = prev[key]
-                if value:
-                    inherited.ids[kind] = list(value) if isinstance(value, list) else [value]
+            inherited = _Links(names=list(prev.entities))
+            for kind, ids in _inherited_ids(prev):
+                if ids:
+                    inherited.ids[kind] = ids
             if not inherited.ids:
                 return current
             resolved = self._decide(q, inherited)
-            if not resolved.slots["attributes"] and resolved.family in (
+            if not resolved.slots.attributes and resolved.family in (
                 "attribute",
                 "compare",
                 "organization",
                 "open",
             ):
                 resolved.family = previous.family
-                resolved.slots.update(attribute=prev["attribute"], attributes=prev["attributes"])
-        elif _FOLLOW_UP.search(q) and not current.slots["attributes"] and len(q.split()) <= 8:
+                resolved.slots.attribute, resolved.slots.attributes = prev.attribute, list(prev.attributes)
+        elif _FOLLOW_UP.search(q) and not current.slots.attributes and len(q.split()) <= 8:
             resolved = current  # "and Claude 3 Opus?": the previous question, asked about another entity
             resolved.family = _carried_family(previous.family, current)
-            resolved.slots.update(attribute=prev["attribute"], attributes=prev["attributes"])
+            resolved.slots.attribute, resolved.slots.attributes = prev.attribute, list(prev.attributes)
             if resolved.family in ("count", "list", "rank"):
-                resolved.slots["filters"] = {**prev["filters"], **current.slots["filters"]}
-                resolved.slots["benchmark_id"] = current.slots["benchmark_id"] or prev["benchmark_id"]
+                resolved.slots.filters = Filters(**{**prev.filters.given(), **current.slots.filters.given()})
+                resolved.slots.benchmark_id = current.slots.benchmark_id or prev.benchmark_id
         else:
             return current
-        names = ", ".join(e["name"] for e in resolved.slots["entities"])
-        resolved.slots["resolved_from_history"] = True
-        resolved.slots["search_text"] = f"{names}: {q}" if names else q
+        names = ", ".join(e.name for e in resolved.slots.entities)
+        resolved.slots.resolved_from_history = True
+        resolved.slots.search_text = f"{names}: {q}" if names else q
         return resolved
 
 
-_SLOT_OF_KIND: tuple[tuple[EntityKind, str], ...] = (
-    ("Model", "model_ids"), ("Organization", "org_ids"), ("Benchmark", "benchmark_id"), ("Topic", "topic_id"),
-    ("License", "license_id"),
-)  # fmt: skip
+def _inherited_ids(slots: Slots) -> list[tuple[EntityKind, list[str]]]:
+    """The entity ids of earlier slots, by kind, for a follow-up that names none."""
+
+    def one(value: str | None) -> list[str]:
+        return [value] if value else []
+
+    return [("Model", list(slots.model_ids)), ("Organization", list(slots.org_ids)),
+            ("Benchmark", one(slots.benchmark_id)), ("Topic", one(slots.topic_id)),
+            ("License", one(slots.license_id))]  # fmt: skip
 
 
 def _carried_family(previous: Family, current: QuestionAnalysis) -> Family:
-    models, orgs = current.slots["model_ids"], current.slots["org_ids"]
+    models, orgs = current.slots.model_ids, current.slots.org_ids
     if previous in ("attribute", "compare"):
         return "compare" if len(models) >= 2 else "attribute" if models else "organization"
     if previous in ("news", "lineage") and (models or (previous == "news" and orgs)):
@@ -451,7 +432,7 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def _lineage_direction(q: str, links: _Links) -> str | None:
     """'ancestor' (what X is built on), 'descendant' (what is built on X) or None (both): read from
     where the lineage words stand relative to the model's name."""
-    surface = next((n["surface"] for n in links.names if n["kind"] == "Model"), None)
+    surface = next((n.surface for n in links.names if n.kind == "Model"), None)
     if not surface or (at := q.find(surface)) < 0:
         return None
     if _DESCENDANT.search(q[:at]):
@@ -464,7 +445,7 @@ def _lineage_direction(q: str, links: _Links) -> str | None:
 def _attributes(text: str, *, has_benchmark: bool, has_license: bool) -> list[str]:
     """Asked attributes, first cue first; a linked benchmark or licence is asked before any cue
     ("Is Qwen2.5 72B released under Apache 2.0?" asks the licence)."""
-    found = [(m.start(), name) for name, rx in ATTRIBUTE_CUES.items() if (m := rx.search(text))]
+    found = [(m.start(), a.name) for a in registry.all_attributes() if a.cue and (m := a.cue.search(text))]
     if has_benchmark:
         found.append((-1, "benchmark_score"))
     if has_license and "license" not in {name for _, name in found}:
@@ -472,33 +453,33 @@ def _attributes(text: str, *, has_benchmark: bool, has_license: bool) -> list[st
     return [name for _, name in sorted(found)]
 
 
-def _filters(text: str, links: _Links, today: date) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
+def _filters(text: str, links: _Links, today: date) -> Filters:
+    filters = Filters()
     if _OPEN.search(text):
-        filters["open_weights"] = True
+        filters.open_weights = True
     elif _CLOSED.search(text):
-        filters["open_weights"] = False
+        filters.open_weights = False
     if _REASONING.search(text):
-        filters["reasoning"] = True
+        filters.reasoning = True
     for modality, rx in _MODALITY:
         if rx.search(text):
-            filters["modality"] = modality
+            filters.modality = modality
             break
     if re.search(r"\bcontext\b|\btokens?\b|\bwindow\b", text, re.I):
         for m in _QUANTITY.finditer(text):
             value = _quantity(m)
             if value is not None:
-                filters["min_context"] = value
+                filters.min_context = value
                 break
     since, until = _date_range(text, today)
     if since:
-        filters["released_after"] = since.isoformat()
+        filters.released_after = since
     if until:
-        filters["released_before"] = until.isoformat()
+        filters.released_before = until
     if links.get("Organization"):
-        filters["org"] = links.get("Organization")[0]
+        filters.org = links.get("Organization")[0]
     if links.get("License"):
-        filters["license"] = links.get("License")[0]
+        filters.license = links.get("License")[0]
     return filters
 
 

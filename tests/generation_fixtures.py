@@ -11,29 +11,23 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rag.base import AccessFilter
+from core import attributes as registry
+from core.access import AccessFilter
+from rag.contracts import Slots
 from rag.generation.transformers_backend import TransformersGenerator
+from rag.graph_retriever import model_fact
 from rag.qa import Evidence, QuestionAnalysis, RetrievalResult, Retriever
 
 CATALOG = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "catalog"
 MODEL_CACHE = Path(tempfile.gettempdir()) / "llmx-test-models"
-
-# attribute -> (catalog field, sentence); the sentence is how a graph fact reads as evidence
-ATTRIBUTES: dict[str, tuple[str, str]] = {
-    "context_length": ("max_context_tokens", "{name} has a context length of {value:,} tokens."),
-    "release_date": ("release_date", "{name} was released on {value}."),
-    "developer": ("organization", "{name} was developed by {value}."),
-    "license": ("license", "{name} is released under the {value} licence."),
-    "parameters": ("param_count", "{name} has {value:,} parameters."),
-}
-KEYWORDS = {"context": "context_length", "released": "release_date", "release": "release_date",
-            "develop": "developer", "licen": "license", "parameters": "parameters"}  # fmt: skip
+SOURCE = "llm-stats"
 
 
 @cache
@@ -57,21 +51,49 @@ def catalog_rows() -> dict[str, dict[str, Any]]:
         return {row["model_id"]: row for row in map(json.loads, handle)}
 
 
+def graph_row(model_id: str) -> dict[str, Any]:
+    """A catalog export row shaped like a MODEL_FACTS row of the graph: each registered attribute's
+    value read from the row's fields (`core.attributes`), with llm-stats as its source."""
+    flat = catalog_rows()[model_id]
+    model: dict[str, Any] = {**flat, "id": model_id}
+    row: dict[str, Any] = {"model": model, "records": []}
+    for a in registry.graph_facts():
+        value = a.read(flat)
+        if a.relation:
+            row |= {f"{a.relation}_name": value, f"{a.relation}_sources": [SOURCE], f"{a.relation}_url": None}
+        elif a.graph_property and a.value is None:
+            model |= {a.graph_property: value, f"{a.graph_property}_source": SOURCE}
+        elif a.graph_property:
+            model[f"{a.graph_property}_source"] = SOURCE
+            model.setdefault(a.graph_property, value)
+    return row
+
+
 def fact(model_id: str, attribute: str) -> Evidence:
-    """One graph fact about a catalog model, rendered the way `rag.graph_retriever` renders facts."""
-    row = catalog_rows()[model_id]
-    field, sentence = ATTRIBUTES[attribute]
-    value = row[field]
-    text = sentence.format(name=row["name"], value=value).rstrip(".") + " (source: llm-stats)."
-    return Evidence(
-        kind="fact", id=f"fact:{model_id}:{attribute}", text=text,
-        title=row["name"], source="llm-stats", value=value, score=1.0,
-    )  # fmt: skip
+    """One graph fact about a catalog model, rendered by `rag.graph_retriever.model_fact` itself."""
+    evidence = model_fact(graph_row(model_id), attribute)
+    if evidence is None:
+        raise KeyError(f"{attribute!r} is no graph fact attribute")
+    return replace(evidence, title=catalog_rows()[model_id]["name"], score=1.0)
+
+
+def known(model_id: str) -> list[str]:
+    """The registered graph fact attributes the catalog row has a value for, in registry order."""
+    flat = catalog_rows()[model_id]
+    return [a.name for a in registry.graph_facts() if a.read(flat) not in (None, [], "")]
+
+
+def asked(question: str) -> str | None:
+    """The attribute whose cue comes first in the question, as question analysis reads it."""
+    found = [
+        (m.start(), a.name) for a in registry.all_attributes() if a.cue and (m := a.cue.search(question))
+    ]
+    return min(found)[1] if found else None
 
 
 def result_for(question: str, evidence: Sequence[Evidence], family: str = "attribute",
                **slots: Any) -> RetrievalResult:  # fmt: skip
-    analysis = QuestionAnalysis(family=family, slots=slots, template="test")  # type: ignore[arg-type]
+    analysis = QuestionAnalysis(family=family, slots=Slots(**slots), template="test")  # type: ignore[arg-type]
     return RetrievalResult(question=question, analysis=analysis, evidence=list(evidence))
 
 
@@ -92,11 +114,10 @@ class CatalogFactRetriever(Retriever):
         model = next(
             (m for name, m in sorted(self.names.items(), key=lambda x: -len(x[0])) if name in text), None
         )
-        attribute = next((a for word, a in KEYWORDS.items() if word in text), None)
+        attribute = asked(question)
         if model is None or attribute is None:
             return result_for(question, [], family="open")
-        row = catalog_rows()[model]
-        others = [a for a in ATTRIBUTES if a != attribute and row[ATTRIBUTES[a][0]] is not None]
-        wanted = [attribute] if row[ATTRIBUTES[attribute][0]] is not None else []
-        evidence = [fact(model, a) for a in [*wanted, *others]][:k]
+        have = known(model)
+        wanted = [attribute] if attribute in have else []
+        evidence = [fact(model, a) for a in [*wanted, *(a for a in have if a != attribute)]][:k]
         return result_for(question, evidence, model_ids=[model], attribute=attribute)

@@ -22,10 +22,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.vectorstores import InMemoryVectorStore
 
+from core.access import AccessFilter
 from kg import news_queries as nq
 from kg.store import GraphStore
 from rag.answer import Answerer
-from rag.base import AccessFilter, Embedder
+from rag.base import Embedder
 from rag.chunk_retrievers import KeywordRetriever, VectorRetriever
 from rag.eval import SYSTEMS
 from rag.graph_retriever import GraphRetriever
@@ -136,7 +137,7 @@ class LangChainRAG:
         evidence = [_evidence(doc, score) for doc, score in hits]
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         return RetrievalResult(
-            question, QuestionAnalysis("open"), evidence, {"vector": elapsed, "total": elapsed}
+            question, QuestionAnalysis(family="open"), evidence, {"vector": elapsed, "total": elapsed}
         )
 
     def answer(self, result: RetrievalResult) -> Answer:
@@ -151,7 +152,9 @@ class LangChainRAG:
         cited = [int(n) for n in dict.fromkeys(_CITE.findall(text)) if 1 <= int(n) <= len(numbered)]
         citations = [_citation(n, numbered[n - 1]) for n in cited]
         timings = dict(result.timings_ms, generate=round((time.perf_counter() - started) * 1000, 2))
-        return Answer(result.question, text, citations, "open", {}, None, False, numbered, timings)
+        return Answer(
+            result.question, text, citations, QuestionAnalysis(family="open"), False, numbered, timings
+        )
 
 
 def _citation(n: int, e: Evidence) -> Citation:

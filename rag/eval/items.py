@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.contracts import FactId
 
-def fact_id(model_id: str, attribute: str) -> str:
+
+def fact_id(model_id: str, attribute: str, qualifier: str | None = None) -> str:
     """The graph retriever's id of one fact (`rag.graph_retriever`): `fact:<model id>:<attribute>`."""
-    return f"fact:{model_id}:{attribute}"
+    return str(FactId.model_fact(model_id, attribute, qualifier))
 
 
 def count_ids(org_id: str, kind: str, extra: dict[str, Any]) -> list[str]:
@@ -28,7 +30,7 @@ def count_ids(org_id: str, kind: str, extra: dict[str, Any]) -> list[str]:
         filters |= {"released_after": f"{extra['year']}-01-01", "released_before": f"{extra['year']}-12-31"}
     signature = ",".join(f"{k}={v}" for k, v in sorted(filters.items()))
     rest = ",".join(f"{k}={v}" for k, v in sorted(filters.items()) if k != "org")
-    return [f"fact:count:models:{signature}", f"fact:count:org:{org_id}" + (f":{rest}" if rest else "")]
+    return [str(FactId.count(None, signature)), str(FactId.count(org_id, rest))]
 
 
 def card_id(model_id: str) -> str:

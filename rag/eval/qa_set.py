@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.store import GraphStore
+from rag.contracts import FactId
 from rag.eval import SPLITS
 from rag.eval import phrasings as P
 from rag.eval.items import QAItem, card_id, count_ids, fact_id, save_items
@@ -154,7 +155,7 @@ class _Generator:
 
     @staticmethod
     def model_gold(models: Iterable[ModelFacts]) -> list[list[str]]:
-        return [[f"fact:{m.id}", card_id(m.id)] for m in models]
+        return [[str(FactId.model_fact(m.id)), card_id(m.id)] for m in models]
 
     # -- families ---------------------------------------------------------------------------------
     def attribute(self) -> Iterable[QAItem]:
@@ -291,7 +292,7 @@ class _Generator:
                     continue
                 yield self.item("rank", f"{bench_id}:{org_id}", P.RANK[kind],
                                 {"benchmark": name, "org": self.org_name(org_id or "")},
-                                answers=[self.names(winner)], gold_evidence=[[f"fact:{winner.id}:score:{bench_id}"]],
+                                answers=[self.names(winner)], gold_evidence=[[fact_id(winner.id, "score", bench_id)]],
                                 model_ids=[winner.id],
                                 slots={"kind": kind, "benchmark_id": bench_id, "org_id": org_id})  # fmt: skip
 
@@ -303,7 +304,7 @@ class _Generator:
             if name_key(base_name) == name_key(m.name):
                 continue
             yield self.item("lineage", m.id, P.LINEAGE, {"model": m.name}, answers=[[base_name, base_id]],
-                            gold_evidence=[[f"fact:{m.id}:{relation.lower()}:{base_id}"]], model_ids=[m.id, base_id],
+                            gold_evidence=[[fact_id(m.id, relation.lower(), base_id)]], model_ids=[m.id, base_id],
                             slots={"kind": relation.lower(), "model_ids": [m.id]})  # fmt: skip
 
     def organization(self) -> Iterable[QAItem]:
@@ -314,7 +315,7 @@ class _Generator:
             if country:
                 yield self.item("organization", f"{org_id}:country", P.ORGANIZATION["country"], {"org": org},
                                 answers=[[country, *P.COUNTRIES.get(country, ())]],
-                                gold_evidence=[[f"fact:org:{org_id}"]], model_ids=[],
+                                gold_evidence=[[str(FactId.org(org_id))]], model_ids=[],
                                 slots={"kind": "country", "org_id": org_id})  # fmt: skip
             dated = sorted((m for m in models if m.release_date), key=lambda m: m.release_date or "")
             if len(dated) >= 2 and dated[-1].release_date != dated[-2].release_date and dated[-1].eligible:
@@ -365,7 +366,7 @@ class _Generator:
                 continue
             fill = {"topic": self.topic_words(topic), "year": scope, "org": self.org_name(scope)}
             yield self.item("topic", f"{topic}:{kind}:{scope}", P.TOPIC[kind], fill, answers=[self.names(top)],
-                            gold_evidence=[[f"fact:topic:{topic}:{top.id}", *sorted(ranked[0][1])]],
+                            gold_evidence=[[str(FactId.topic(topic, top.id)), *sorted(ranked[0][1])]],
                             model_ids=[top.id], slots={"kind": kind, "topic_id": topic, "scope": scope or None})  # fmt: skip
 
     def topic_words(self, topic_id: str) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from rag.answer import Answerer, mentions, tidy
+from rag.answer import Answerer, check_fact_answer, clean_citations, mentions, tidy
+from rag.contracts import LinkedEntity
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.prompts import GROUNDED_ANSWER, PromptError, PromptTemplate, format_evidence
 from rag.qa import Answer, Evidence, Generator
@@ -49,17 +50,39 @@ def assert_citations_map(answer: Answer) -> None:
     assert numbers <= {c.n for c in answer.citations}
 
 
+class Recording(Generator):
+    """The real model, with its raw replies kept: shows what the model said before the check."""
+
+    def __init__(self, model: Generator) -> None:
+        self.model, self.name = model, model.name
+        self.replies: list[str] = []
+
+    def generate(
+        self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
+    ) -> str:
+        self.replies.append(self.model.generate(messages, max_new_tokens=max_new_tokens, stop=stop))
+        return self.replies[-1]
+
+
 def test_real_model_answer_states_the_exact_catalog_value(chat_model: TransformersGenerator) -> None:  # noqa: F811
     value = catalog_rows()[GPT4O]["max_context_tokens"]
     question = "What is the context length of GPT-4o?"
-    result = result_for(question, gpt4o_context(), model_ids=[GPT4O], attribute="context_length")
-    answer = Answerer(chat_model, max_new_tokens=48).answer(result)
+    evidence = gpt4o_context()
+    result = result_for(question, evidence, model_ids=[GPT4O], attribute="context_length")
+    model = Recording(chat_model)
+    answer = Answerer(model, max_new_tokens=48).answer(result)
     assert not answer.refused
-    assert f"{value:,}" in answer.answer or str(value) in answer.answer
+    # The model itself stated the value: its own reply passed the check and is the answer. (A
+    # misquote would be replaced by the composed fact, which states the value whatever the model said.)
+    [reply] = model.replies
+    assert mentions(reply, value), reply
+    checked = check_fact_answer(*clean_citations(tidy(reply), len(evidence)), evidence, [(1, evidence[0])])
+    assert checked is not None, reply
+    assert answer.answer == checked[0]
     assert 1 in {c.n for c in answer.citations}  # the fact holding the value is cited
     assert_citations_map(answer)
     assert {"prompt", "generate", "ground"} <= set(answer.timings_ms)
-    assert (answer.family, answer.slots["attribute"], answer.template) == (
+    assert (answer.family, answer.analysis.slots.attribute, answer.template) == (
         "attribute",
         "context_length",
         "test",
@@ -67,12 +90,16 @@ def test_real_model_answer_states_the_exact_catalog_value(chat_model: Transforme
 
 
 def test_real_model_news_answer_cites_only_numbered_evidence(chat_model: TransformersGenerator) -> None:  # noqa: F811
-    result = result_for(
-        "What did OpenAI announce in May 2024?", [ARTICLE, fact(GPT4O, "release_date")], family="news"
-    )
+    release = fact(GPT4O, "release_date")
+    result = result_for("Which model did OpenAI announce on 2024-05-13?", [ARTICLE, release], family="news")
     answer = Answerer(chat_model, max_new_tokens=32).answer(result)
-    assert answer.answer and answer.citations
+    # A refusal also has text and the nearest citations: the answer must be the model's, grounded.
+    assert not answer.refused, answer.answer
+    assert answer.timings_ms["generate"] > 0
     assert_citations_map(answer)
+    cited = [answer.evidence[c.n - 1] for c in answer.citations]
+    assert ARTICLE in cited  # the article that says what was announced
+    assert "GPT-4o" in answer.answer and all("GPT-4o" in e.text for e in cited)
 
 
 def test_invented_citations_are_dropped() -> None:
@@ -290,7 +317,7 @@ def test_a_news_answer_quotes_the_matching_articles() -> None:
         kind="article", id="y#0", title="GPT-4o rumours", text="GPT-4o is coming.", date="2024-04-02"
     )
     result = result_for("What happened with GPT 4o in May 2024?", [other, older, ARTICLE], family="news",
-                        entities=[{"kind": "Model", "name": "GPT-4o", "surface": "GPT 4o"}], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
+                        entities=[LinkedEntity(id="gpt-4o", kind="Model", name="GPT-4o", surface="GPT 4o")], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
     model = ScriptedGenerator("unused")
     answer = Answerer(model).answer(result)
     assert answer.answer == (
@@ -309,8 +336,8 @@ def test_a_news_answer_with_a_topic_quotes_only_articles_the_graph_found_on_it()
                          text="GPT-4o mini launched at a low price.")  # fmt: skip
     topic_only = Evidence(kind="article", id="other", title="Safety news", date="2024-07-01",
                           text="A safety report on Claude.")  # fmt: skip
-    entities = [{"kind": "Model", "id": "gpt-4o", "name": "GPT-4o", "surface": "GPT-4o"},
-                {"kind": "Topic", "id": "safety", "name": "Safety", "surface": "safety"}]  # fmt: skip
+    entities = [LinkedEntity(kind="Model", id="gpt-4o", name="GPT-4o", surface="GPT-4o"),
+                LinkedEntity(kind="Topic", id="safety", name="Safety", surface="safety")]  # fmt: skip
     result = result_for("What did safety news say about GPT-4o?", [elsewhere, on_topic, topic_only, chunk_of_it],
                         family="news", entities=entities, topic_id="safety")  # fmt: skip
     answer = Answerer(ScriptedGenerator("unused")).answer(result)

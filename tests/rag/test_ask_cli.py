@@ -11,12 +11,14 @@ from typer.testing import CliRunner
 
 from core.settings import Settings
 from llmx.ask_cli import make_ask_command
+from rag.contracts import AnswerRecord
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.qa import Generator
 from services.context import AppContext
 from tests.generation_fixtures import CatalogFactRetriever, catalog_rows, chat_model  # noqa: F401
 
 MODELS = ["gpt-4o-2024-05-13", "llama-3.1-405b-instruct", "deepseek-v3"]
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "answer.schema.json"
 
 
 class Factories:
@@ -56,17 +58,24 @@ def test_file_of_questions_in_one_process(factories: Factories, tmp_path: Path) 
     code, out, err = invoke(factories, "--file", str(questions), "--max-new-tokens", "32")
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
+    schema = json.loads(SCHEMA.read_text())
+    for line, record in zip(out.splitlines(), records, strict=True):
+        # every printed line is an AnswerRecord, field for field, and has the schema's fields
+        assert AnswerRecord.model_validate_json(line).model_dump(mode="json") == record
+        assert set(record) == set(schema["properties"]) and set(schema["required"]) <= set(record)
     assert [r["question"] for r in records] == [
         "What is the context length of GPT-4o?", "How many parameters does GPT-4o have?",
         "Is there life on Mars?",
     ]  # fmt: skip
     assert factories.contexts == 1 and factories.retriever.calls == 3
     for record in records:
-        assert set(record) >= {"answer", "citations", "family", "slots", "template", "refused", "timings_ms"}
-        assert all(set(c) == {"n", "kind", "id", "title", "url", "date"} for c in record["citations"])
+        assert all(set(c) == {"n", "kind", "id", "fact", "title", "url", "date"} for c in record["citations"])
     context, unknown, unlinked = records
     assert "128,000" in context["answer"] and not context["refused"]
     assert context["citations"][0]["id"] == "fact:gpt-4o-2024-05-13:context_length"
+    assert context["citations"][0]["fact"] == {
+        "scope": "model", "subject": "gpt-4o-2024-05-13", "attribute": "context_length", "qualifier": None
+    }  # fmt: skip
     assert context["timings_ms"]["generate"] > 0  # the real model answered it
     assert catalog_rows()["gpt-4o-2024-05-13"]["param_count"] is None
     assert unknown["refused"] and unknown["answer"].startswith("The knowledge graph does not say")

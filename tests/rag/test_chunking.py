@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.base import Chunk
-from rag.chunking import chunk_text, render_model_card, strip_link_targets
+from catalog.chunking import chunk_text, render_model_card, strip_link_targets
+from core.chunks import Chunk
 from tests.rag.conftest import story_chunks
 
 

@@ -39,25 +39,43 @@ def test_real_model_generates_deterministic_text(chat_model: TransformersGenerat
     assert (chat_model.model_path / "model.safetensors").is_file()  # the dequantized copy was cached
 
 
-def test_lora_adapter_loads_without_breaking_generation(
+def test_a_lora_adapter_changes_the_output_and_leaves_the_base_model_alone(
     chat_model: TransformersGenerator,  # noqa: F811
     base_reply: str,
     tmp_path: Path,
 ) -> None:
+    """A LoRA with non-zero B weights changes what the model says (an untrained LoRA, B = 0, is a
+    no-op and would pass any test of the output); the base model is unchanged afterwards."""
+    import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
+    torch.manual_seed(0)
     base = AutoModelForCausalLM.from_pretrained(chat_model.model_path, local_files_only=True)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
-    get_peft_model(base, config).save_pretrained(str(tmp_path / "adapter"))  # untrained: B = 0, a no-op
+    config = LoraConfig(
+        r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM",
+        init_lora_weights=False,  # A and B both random: the adapter moves the weights
+    )  # fmt: skip
+    adapted = get_peft_model(base, config)
+    b_weights = [p for name, p in adapted.named_parameters() if "lora_B" in name]
+    assert b_weights and all(bool(p.abs().sum() > 0) for p in b_weights)
+    adapted.save_pretrained(str(tmp_path / "adapter"))
     weights = chat_model.model_path / "model.safetensors"
     written = weights.stat().st_mtime_ns
 
     tuned = TransformersGenerator(
         cache_dir=chat_model.cache_dir, adapter_dir=tmp_path / "adapter", device="cpu"
     )
-    assert tuned.generate(PROMPT, max_new_tokens=16) == base_reply
+    tuned_reply = tuned.generate(PROMPT, max_new_tokens=16)
     assert tuned.name.endswith("+adapter")
+    assert tuned_reply != base_reply  # the adapter is applied
+    assert tuned.generate(PROMPT, max_new_tokens=16) == tuned_reply  # and deterministic
+
+    # Without the adapter the same cached weights give the base reply again: the merge happened in
+    # the tuned copy only, never in the shared safetensors or in the loaded base model.
+    assert chat_model.generate(PROMPT, max_new_tokens=16) == base_reply
+    plain = TransformersGenerator(cache_dir=chat_model.cache_dir, device="cpu")
+    assert plain.generate(PROMPT, max_new_tokens=16) == base_reply
     assert weights.stat().st_mtime_ns == written  # the cached copy was reused, not converted again
 
 

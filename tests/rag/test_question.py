@@ -12,6 +12,7 @@ from catalog.job import CatalogIngestJob
 from catalog.readers.llm_stats import LlmStatsReader
 from kg import queries
 from kg.store import GraphStore
+from rag.contracts import Slots
 from rag.question import NamedEntity, QuestionAnalyzer
 
 TODAY = date(2025, 6, 15)
@@ -48,8 +49,11 @@ def analyzer() -> QuestionAnalyzer:
     return QuestionAnalyzer(ENTITIES, today=TODAY)
 
 
-def subset(slots: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
-    return {key: slots.get(key) for key in expected}
+def subset(slots: Slots, expected: dict[str, Any]) -> dict[str, Any]:
+    """The expected keys of the slots as JSON (dates as ISO strings), filters as the ones given."""
+    plain = slots.model_dump(mode="json")
+    plain["filters"] = slots.filters.model_dump(mode="json", exclude_none=True)
+    return {key: plain[key] for key in expected}
 
 
 @pytest.mark.parametrize(
@@ -124,29 +128,27 @@ def test_families_and_slots(
 
 
 def test_sizes_never_swap_and_fuzzy_needs_the_same_digits(analyzer: QuestionAnalyzer) -> None:
-    assert analyzer.analyze("How many parameters does Llama 3.1 8B have?").slots["model_ids"] == [
-        "llama-3-1-8b"
-    ]
-    assert analyzer.analyze("how many parameters does llama-3.1-70b have").slots["model_ids"] == [
+    assert analyzer.analyze("How many parameters does Llama 3.1 8B have?").slots.model_ids == ["llama-3-1-8b"]
+    assert analyzer.analyze("how many parameters does llama-3.1-70b have").slots.model_ids == [
         "llama-3-1-70b"
     ]
     # a misspelling is forgiven, a different size is not
-    assert analyzer.analyze("context window of Lama 3.1 70B?").slots["model_ids"] == ["llama-3-1-70b"]
-    assert analyzer.analyze("context window of Lama 3.1 8B?").slots["model_ids"] == ["llama-3-1-8b"]
-    assert analyzer.analyze("context window of Llama 3.1 13B?").slots["model_ids"] == []
+    assert analyzer.analyze("context window of Lama 3.1 70B?").slots.model_ids == ["llama-3-1-70b"]
+    assert analyzer.analyze("context window of Lama 3.1 8B?").slots.model_ids == ["llama-3-1-8b"]
+    assert analyzer.analyze("context window of Llama 3.1 13B?").slots.model_ids == []
     # a name that continues with a version is not its prefix ("GPT-4o" is not in "GPT-4o mini")
-    assert analyzer.analyze("Who made GPT-4o mini?").slots["model_ids"] == ["gpt-4o-mini"]
+    assert analyzer.analyze("Who made GPT-4o mini?").slots.model_ids == ["gpt-4o-mini"]
 
 
 def test_model_names_do_not_leak_into_dates_or_numbers(analyzer: QuestionAnalyzer) -> None:
     slots = analyzer.analyze("When was Llama 3.1 8B released?").slots
-    assert slots["date_from"] is None and slots["limit"] is None and "min_context" not in slots["filters"]
+    assert slots.date_from is None and slots.limit is None and slots.filters.min_context is None
 
 
 def test_date_ranges(analyzer: QuestionAnalyzer) -> None:
     def dates(question: str) -> tuple[str | None, str | None]:
         slots = analyzer.analyze(question).slots
-        return slots["date_from"], slots["date_to"]
+        return tuple(d and d.isoformat() for d in (slots.date_from, slots.date_to))  # type: ignore[return-value]
 
     assert dates("news about OpenAI since 2024") == ("2024-01-01", None)
     assert dates("news about OpenAI after 2024") == ("2025-01-01", None)
@@ -158,26 +160,26 @@ def test_date_ranges(analyzer: QuestionAnalyzer) -> None:
 def test_follow_ups_use_the_conversation(analyzer: QuestionAnalyzer) -> None:
     first = "What is the context length of GPT-4o?"
     pronoun = analyzer.analyze("and its max output?", history=[first])
-    assert (pronoun.family, pronoun.slots["model_ids"], pronoun.slots["attribute"]) == (
+    assert (pronoun.family, pronoun.slots.model_ids, pronoun.slots.attribute) == (
         "attribute",
         ["gpt-4o"],
         "max_output",
     )
-    assert pronoun.slots["resolved_from_history"] and "GPT-4o" in pronoun.slots["search_text"]
+    assert pronoun.slots.resolved_from_history and "GPT-4o" in pronoun.slots.search_text
     other = analyzer.analyze("And Claude 3 Opus?", history=[first])
-    assert (other.family, other.slots["model_ids"], other.slots["attribute"]) == (
+    assert (other.family, other.slots.model_ids, other.slots.attribute) == (
         "attribute",
         ["claude-3-opus"],
         "context_length",
     )
     chained = analyzer.analyze("who developed it?", history=[first, "And Claude 3 Opus?"])
-    assert (chained.slots["model_ids"], chained.slots["attribute"]) == (["claude-3-opus"], "developer")
+    assert (chained.slots.model_ids, chained.slots.attribute) == (["claude-3-opus"], "developer")
     news = analyzer.analyze("any news about it?", history=["Who developed Claude 3 Opus?"])
-    assert (news.family, news.slots["model_ids"]) == ("news", ["claude-3-opus"])
+    assert (news.family, news.slots.model_ids) == ("news", ["claude-3-opus"])
     count = analyzer.analyze("and Meta?", history=["How many open-weight models does Mistral have?"])
-    assert (count.family, count.slots["filters"]) == ("count", {"open_weights": True, "org": "meta"})
+    assert (count.family, count.slots.filters.given()) == ("count", {"open_weights": True, "org": "meta"})
     fresh = analyzer.analyze("Who developed Claude 3 Opus?", history=[first])
-    assert fresh.slots["model_ids"] == ["claude-3-opus"] and not fresh.slots["resolved_from_history"]
+    assert fresh.slots.model_ids == ["claude-3-opus"] and not fresh.slots.resolved_from_history
 
 
 # -- the real catalog graph ------------------------------------------------------------------------
@@ -204,10 +206,10 @@ def test_real_catalog_names_link_and_classify(
     for r in unique:
         analysis = real_analyzer.analyze(f"What is the context window of {r['name']}?")
         assert analysis.family == "attribute", (r["name"], analysis.slots)
-        linked += analysis.slots["model_ids"] == [r["id"]]
+        linked += analysis.slots.model_ids == [r["id"]]
     assert linked / len(unique) >= 0.95
-    assert real_analyzer.analyze("Tell me about Anthropic").slots["org_id"] == "anthropic"
+    assert real_analyzer.analyze("Tell me about Anthropic").slots.org_id == "anthropic"
     rank = real_analyzer.analyze("Which model has the best GPQA score?")
-    assert (rank.family, rank.slots["benchmark_id"]) == ("rank", "gpqa")
+    assert (rank.family, rank.slots.benchmark_id) == ("rank", "gpqa")
     lineage = real_analyzer.analyze("What is DeepSeek-R1-0528 fine-tuned from?")
-    assert (lineage.family, lineage.slots["model_ids"]) == ("lineage", ["deepseek-r1-0528"])
+    assert (lineage.family, lineage.slots.model_ids) == ("lineage", ["deepseek-r1-0528"])

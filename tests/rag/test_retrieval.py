@@ -103,7 +103,7 @@ def test_attribute_facts_equal_the_graph(world: World) -> None:
     )
     checked = 0
     for r in rows:
-        if world.analyzer.analyze(r["name"]).slots["model_ids"] != [r["id"]]:
+        if world.analyzer.analyze(r["name"]).slots.model_ids != [r["id"]]:
             continue  # a name two models share: the question would be ambiguous
         for attribute, question in (("context_length", "What is the context length of {}?"),
                                     ("parameters", "How many parameters does {} have?"),
@@ -225,7 +225,7 @@ def eval_cases(world: World) -> list[Case]:  # noqa: C901 (one generator per fam
     models = [r for r in store.read(
         "MATCH (m:Model)-[:DEVELOPED_BY]->(o:Organization) WHERE 'llm-stats' IN m.sources "
         "AND m.context_length IS NOT NULL RETURN m.id AS id, m.name AS name, properties(m) AS p, o.name AS org "
-        "ORDER BY m.release_date DESC, m.id") if an.analyze(r["name"]).slots["model_ids"] == [r["id"]]]  # fmt: skip
+        "ORDER BY m.release_date DESC, m.id") if an.analyze(r["name"]).slots.model_ids == [r["id"]]]  # fmt: skip
     cases: list[Case] = []
     templates = [("context_length", "What is the context window of {}?"), ("release_date", "When was {} released?"),
                  ("parameters", "How many parameters does {} have?"), ("knowledge_cutoff", "What is the knowledge cutoff of {}?"),
@@ -304,12 +304,12 @@ def eval_cases(world: World) -> list[Case]:  # noqa: C901 (one generator per fam
     for edge in store.read("MATCH (c:Model)-[r:FINE_TUNED_FROM|BASED_ON]->(p:Model) RETURN c.id AS child, "
                            "c.name AS name, type(r) AS rel, p.id AS parent_id, p.name AS parent ORDER BY c.id LIMIT 6"):  # fmt: skip
         gold = [is_id(f"fact:{edge['child']}:{edge['rel'].lower()}:{edge['parent_id']}")]
-        if an.analyze(edge["name"]).slots["model_ids"] == [edge["child"]]:
+        if an.analyze(edge["name"]).slots.model_ids == [edge["child"]]:
             cases.append(Case("lineage", f"What is {edge['name']} fine-tuned from?", gold))
-        elif an.analyze(edge["parent"]).slots["model_ids"] == [edge["parent_id"]]:
+        elif an.analyze(edge["parent"]).slots.model_ids == [edge["parent_id"]]:
             cases.append(Case("lineage", f"Which models are based on {edge['parent']}?", gold))
     for org in ("OpenAI", "Anthropic", "Mistral AI", "Google"):
-        org_id = an.analyze(org).slots["org_id"]
+        org_id = an.analyze(org).slots.org_id
         cases.append(Case("organization", f"Tell me about {org}", [is_id(f"fact:org:{org_id}")]))
     mentioned = store.read(
         "MATCH (a:Article)-[r:MENTIONS]->(x) WHERE a.classification = 'public' AND r.confidence >= 0.5 "
