@@ -3,7 +3,7 @@ the caller's `AccessFilter` inside the graph query."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -224,13 +224,20 @@ def neighbourhood(
     )  # fmt: skip
 
 
+def _instant(day: date | None, *, next_day: bool = False) -> datetime | None:
+    """Articles carry a UTC datetime; `until` includes its whole day."""
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1) if next_day else day, time(), UTC)
+
+
 def list_news(
     ctx: AppContext, filters: NewsFilters, *, access: AccessFilter, offset: int = 0, limit: int = 50
 ) -> list[NewsItem]:
     offset, limit = _page(offset, limit)
     rows = ctx.store.read(
         C.NEWS_LIST, model_id=filters.model_id, org_id=filters.org_id, topic_id=filters.topic_id,
-        since=_iso(filters.since), until=_iso(filters.until), offset=offset, limit=limit,
+        since=_instant(filters.since), until=_instant(filters.until, next_day=True), offset=offset, limit=limit,
         **access.query_params(),
     )  # fmt: skip
     return [NewsItem(**{**r, "published": str(r["published"]) if r["published"] else None}) for r in rows]

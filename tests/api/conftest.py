@@ -40,7 +40,14 @@ NEWS_SLICE = {"ainews_stories.jsonl": 40, "ai_news_direct_items.jsonl": 20}
 INTERNAL_MARKER = "Marmotquill"
 CONFIDENTIAL_MARKER = "Narwhalbrine"
 DOC_MARKERS = {"acme": "Zebrafinch", "globex": "Quokkaplume"}
-INTERNAL_MODEL_NOTE = "internal model"
+# What only the content says (a question may name a marker; it cannot know these).
+PAYLOADS = {
+    INTERNAL_MARKER: "weak on tables",
+    CONFIDENTIAL_MARKER: "slow on audits",
+    "acme": "4.2 million",
+    "globex": "7.9 million",
+}
+DOC_FACTS = {"acme": ("4.2 million", "14 March 2025"), "globex": ("7.9 million", "2 June 2026")}
 
 
 @dataclass
@@ -64,7 +71,7 @@ class World:
 def secret_article(base: dict[str, object], marker: str, n: int) -> dict[str, object]:
     body = (
         f"The {marker} programme reviewed vendor contracts for the legal team. "
-        f"{marker} found the assistant accurate on contracts and weak on tables. "
+        f"{marker} found the assistant accurate on contracts and {PAYLOADS[marker]}. "
     )
     return dict(
         base, id=f"{marker.lower()}-{n}", source="intranet", url=f"https://intranet.example/{marker.lower()}",
@@ -133,9 +140,10 @@ def world(
         w = World(app, client, settings, ctx, keys, users, admin_token, internal, confidential, model)
         for tenant in TENANTS:
             marker = DOC_MARKERS[tenant]
+            budget, launch = DOC_FACTS[tenant]
             text = (
                 f"{marker} is the {tenant} codename for the 2025 model rollout. The {marker} budget is "
-                f"4.2 million dollars and the {marker} launch date is 14 March 2025. "
+                f"{budget} dollars and the {marker} launch date is {launch}. "
             ) * 3
             response = client.post(
                 "/v1/documents", headers=w.headers(tenant, "editor"),
@@ -146,20 +154,31 @@ def world(
         yield w
 
 
-def forbidden_markers(w: World, tenant: str, role: str) -> list[str]:
-    """What a (tenant, role) caller must never receive: markers and ids."""
+def forbidden(w: World, tenant: str, role: str) -> list[tuple[str, ...]]:
+    """What a (tenant, role) caller must never receive: per secret, its marker, id and payload."""
     level = ROLES.index(role)
-    out: list[str] = []
+    out: list[tuple[str, ...]] = []
     if level < ROLES.index("analyst"):
-        out += [INTERNAL_MARKER, w.internal_article]
+        out.append((INTERNAL_MARKER, w.internal_article, PAYLOADS[INTERNAL_MARKER]))
     if level < ROLES.index("editor"):
-        out += [CONFIDENTIAL_MARKER, w.confidential_article]
+        out.append((CONFIDENTIAL_MARKER, w.confidential_article, PAYLOADS[CONFIDENTIAL_MARKER]))
     for other, marker in DOC_MARKERS.items():
         if other != tenant or level < ROLES.index("editor"):
-            out += [marker, w.documents[other]]
+            out.append((marker, w.documents[other], *DOC_FACTS[other]))
     return out
 
 
-def assert_no_leak(w: World, tenant: str, role: str, text: str, context: str = "") -> None:
-    leaked = [m for m in forbidden_markers(w, tenant, role) if m.lower() in text.lower()]
-    assert not leaked, f"LEAK to {role}@{tenant} {context}: {leaked}"
+def leaks(w: World, tenant: str, role: str, text: str, asked: str = "") -> list[str]:
+    """Secrets found in a response; a marker the caller wrote themselves (echoed back) does not
+    count, its id and payload still do."""
+    found = []
+    for marker, *rest in forbidden(w, tenant, role):
+        if marker.lower() in text.lower() and marker.lower() not in asked.lower():
+            found.append(marker)
+        found += [s for s in rest if s.lower() in text.lower() and s.lower() not in asked.lower()]
+    return found
+
+
+def assert_no_leak(w: World, tenant: str, role: str, text: str, asked: str = "") -> None:
+    found = leaks(w, tenant, role, text, asked)
+    assert not found, f"LEAK to {role}@{tenant} asking {asked!r}: {found}"
