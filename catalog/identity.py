@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .curation import Curation, Decision
-from .orgs import org_from_source, org_id
+from .orgs import normalize, org_from_source, org_id
 from .readers.base import owner_segment
 from .records import ModelRecord, SourceName
 from .resolve import CURATED, DISCRIMINATORS, Key, ModelCluster, best_first, record_keys
@@ -41,92 +41,32 @@ UNKNOWN_DEVELOPER = "unknown"
 # budget, fine-tuning price line), not which model it is. Only listings are read with them removed:
 # QUANT_WORDS wherever they stand, MODE_WORDS only at the end of a name ("Qwen3-30B-A3B-Thinking-2507"
 # is a model of its own, "glm-5:thinking" a mode of GLM-5).
-QUANT_WORDS = frozenset(
-    [
-        "fp4",
-        "nvfp4",
-        "mxfp4",
-        "mxfp",
-        "fp6",
-        "4bit",
-        "6bit",
-        "8bit",
-        "mlx",
-        "gptq",
-        "exl2",
-        "lora",
-        "ft",
-        "cloud",
-        "basic",
-        "online",
-        "nitro",
-        "floor",
-        "exacto",
-        "extended",
-        "dynamic",
-    ]
-)
-MODE_WORDS = frozenset(
-    [
-        "fast",
-        "long",
-        "thinking",
-        "think",
-        "nothinking",
-        "nonthinking",
-        "low",
-        "medium",
-        "high",
-        "xhigh",
-        "minimal",
-    ]
-)
+# fmt: off
+QUANT_WORDS = frozenset({
+    "fp4", "nvfp4", "mxfp4", "mxfp", "fp6", "4bit", "6bit", "8bit", "mlx", "gptq", "exl2", "lora", "ft", "cloud",
+    "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic",
+})
+MODE_WORDS = frozenset({
+    "fast", "turbo", "spot", "long", "throughput", "thinking", "think", "reasoner", "nothinking", "nothink",
+    "nonthinking", "low", "medium", "high", "xhigh", "minimal",
+})
+# fmt: on
 VARIANT_WORDS = QUANT_WORDS | MODE_WORDS
 # Words a developer uses for its own versions of a model: never the mark of someone else's fine-tune.
-SIBLING_WORDS = frozenset(
-    [
-        "preview",
-        "exp",
-        "experimental",
-        "original",
-        "classic",
-        "raw",
-        "spot",
-        "optimized",
-        "turbo",
-        "reasoner",
-        "reasoning",
-        "non",
-        "beta",
-        "jan",
-        "january",
-        "feb",
-        "february",
-        "mar",
-        "march",
-        "apr",
-        "april",
-        "may",
-        "jun",
-        "june",
-        "jul",
-        "july",
-        "aug",
-        "august",
-        "sep",
-        "sept",
-        "september",
-        "oct",
-        "october",
-        "nov",
-        "november",
-        "dec",
-        "december",
-    ]
-)
+# fmt: off
+SIBLING_WORDS = frozenset({
+    "preview", "exp", "experimental", "original", "classic", "raw", "spot", "optimized", "turbo", "reasoner",
+    "reasoning", "non", "beta", "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
+    "june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec",
+    "december",
+})
+# fmt: on
 _BUDGET_AFTER = frozenset({"thinking", "think"})
+_PRECISION = frozenset({"fp", "nvfp", "mxfp", "int", "bf"})
+_CONTEXT_TIER = re.compile(r"\d+k|1024|2048|4096|8192|16384|32768|65536|131072")
+_SNAPSHOT_TAG = re.compile(r"2[3-9](0[1-9]|1[0-2])[0-3]\d")
 _POINTER = re.compile(r"[-_:@.]latest$", re.IGNORECASE)
-_QUANT_LEVEL = re.compile(r"q\d")
+_QUANT_LEVEL = re.compile(r"i?q\d")
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bm]|e\d+b|\d+x\d+b|\d+e)$")
 
 
@@ -151,6 +91,10 @@ class CanonicalModel:
     developer: str | None = None  # an override of the merged developer (derivatives, makers)
     base_id: str | None = None  # the model a derivative is FINE_TUNED_FROM
     listings: list[str] = field(default_factory=list)
+    own_names: list[str] = field(default_factory=list)  # the group's names before listings joined
+
+    def __post_init__(self) -> None:
+        self.own_names = self.own_names or list(self.aliases)
 
 
 @dataclass
@@ -173,11 +117,17 @@ class Identity:
     listings: list[Listing]
 
 
-def strip_variant(key: Key) -> Key:
-    """The key without serving-variant words: QUANT_WORDS anywhere, MODE_WORDS (and a budget) at the end."""
+def strip_variant(key: Key, thinking: bool = True) -> Key:
+    """The key without serving-variant words: QUANT_WORDS anywhere; at the end MODE_WORDS, a reasoning
+    budget after 'thinking' ('32768', '8k', 'max'), a context tier ('64k', '8192') and a YYMMDD snapshot
+    tag ('251215'). With `thinking=False`, 'thinking'/'think' stay: open-weights labs publish
+    "-Thinking" models of their own."""
     out: list[str] = []
-    for token in key:  # GGUF levels such as Q4_K_M go with their letters
+    for token in key:  # GGUF levels such as Q4_K_M go with their letters; 'fp4' arrives as 'fp' '4'
         if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
+            continue
+        if token.isdigit() and out and out[-1] in _PRECISION:
+            out.pop()
             continue
         if (
             len(token) == 1
@@ -188,11 +138,26 @@ def strip_variant(key: Key) -> Key:
         ):
             continue
         out.append(token)
-    while len(out) > 1 and (
-        out[-1] in MODE_WORDS or (len(out) > 2 and out[-2] in _BUDGET_AFTER and out[-1].rstrip("k").isdigit())
-    ):
+    while len(out) > 1:
+        last, before = out[-1], out[-2] if len(out) > 2 else ""
+        if last in _BUDGET_AFTER and not thinking:
+            break
+        budget = before in _BUDGET_AFTER and (_is_budget(last) or last in ("max", "min"))
+        if not (
+            last in MODE_WORDS or budget or _CONTEXT_TIER.fullmatch(last) or _SNAPSHOT_TAG.fullmatch(last)
+        ):
+            break
+        if budget and not thinking:
+            break
         out.pop()
     return tuple(out)
+
+
+def _is_budget(token: str) -> bool:
+    """A reasoning budget in tokens ('8k', '32000', '32768'), not a release tag ('2507')."""
+    if token.endswith("k") and token[:-1].isdigit():
+        return True
+    return token.isdigit() and (int(token) % 1000 == 0 or int(token) & (int(token) - 1) == 0)
 
 
 def _quant_tail(key: Key, token: str) -> bool:
@@ -203,6 +168,16 @@ def _quant_tail(key: Key, token: str) -> bool:
 def without_sizes(key: Key) -> Key:
     """The key without parameter-size tokens ('24b', 'a22b', '16e')."""
     return tuple(t for t in key if not _SIZE.match(t))
+
+
+def _size_agrees(sizes: set[str], parameters: int | None) -> bool:
+    """A total size token ('7b', '501b') within 25% of a known parameter count (unknown: agrees)."""
+    totals = [
+        float(t[:-1]) * (1e9 if t.endswith("b") else 1e6)
+        for t in sizes
+        if re.fullmatch(r"\d+(\.\d+)?[bm]", t)
+    ]
+    return parameters is None or all(abs(t - parameters) <= 0.25 * parameters for t in totals)
 
 
 def _has_number(key: Key) -> bool:
@@ -246,10 +221,17 @@ class _Index:
         self.words: dict[str, set[str]] = defaultdict(set)
         self.unsized: dict[Key, set[str]] = defaultdict(set)
         self.sizes: dict[str, set[str]] = defaultdict(set)
+        self.open: set[str] = set()
+        self.params: dict[str, int] = {}
 
     def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
         orgs = {model.developer} if model.developer else _orgs(model.records)
         self.orgs[model.id] = orgs - {UNKNOWN_DEVELOPER}
+        if any(r.open_weights for r in model.records):
+            self.open.add(model.id)
+        params = [r.parameters for r in model.records if r.parameters]
+        if params:
+            self.params[model.id] = max(params)
         for key in keys:
             self.by_key[key].add(model.id)
             self.unsized[without_sizes(key)].add(model.id)
@@ -266,12 +248,20 @@ class _Index:
         return {m for m in found if not (self.orgs[m] and not orgs & self.orgs[m])}
 
     def same_but_size(self, keys: Iterable[Key]) -> set[str]:
-        """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict."""
+        """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict: a
+        sized listing names one of the model's sizes (or its known parameter count), and an unsized
+        listing never stands for a sized model ('glm-4' is not 'glm-4-32b')."""
         found: set[str] = set()
         for key in keys:
             sizes = set(key) - set(without_sizes(key))
             for mid in self.unsized.get(without_sizes(key), ()):
-                if not sizes or not self.sizes[mid] or sizes <= self.sizes[mid]:
+                if not sizes:
+                    ok = not self.sizes[mid]
+                elif self.sizes[mid]:
+                    ok = sizes <= self.sizes[mid]
+                else:
+                    ok = _size_agrees(sizes, self.params.get(mid))
+                if ok:
                     found.add(mid)
         return found
 
@@ -302,6 +292,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
     """Split resolved clusters into canonical models and listings (rules in the module docstring)."""
     curation = curation or Curation()
     keys = {c.id: set().union(*(record_keys(r) for r in c.records)) for c in clusters}
+    providers = _providers(clusters)
     decisions = {c.id: curation.find(_names(c)) for c in clusters}
     index = _Index()
     models: dict[str, CanonicalModel] = {}
@@ -328,11 +319,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
             listings.append(_decided(cluster, decision, models))
         elif listing := _attach(cluster, keys[cluster.id], index):
             listings.append(listing)
-        elif (
-            (model := _derivative(cluster, keys[cluster.id], index))
-            or not _near_canonical(keys[cluster.id], index)
-            and (model := _named_maker(cluster))
-        ):
+        elif model := _model_of_its_own(cluster, keys[cluster.id], index, providers):
             add(model)
         else:
             pending.append(cluster)
@@ -350,7 +337,8 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
 
 
 def _names(cluster: ModelCluster) -> set[str]:
-    return {cluster.id, *cluster.aliases, *(f"{r.source.value}:{r.source_key}" for r in cluster.records)}
+    keys = [(r.source.value, r.source_key) for r in cluster.records]
+    return {cluster.id, *cluster.aliases, *(f"{s}:{k}" for s, k in keys), *(k for _, k in keys)}
 
 
 def _is_pointer(records: Sequence[ModelRecord]) -> bool:
@@ -388,26 +376,39 @@ def _decided(cluster: ModelCluster, decision: Decision, models: dict[str, Canoni
 
 
 def _attach(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | None:
-    """A listing of the one canonical model with the same name, or with its name once variant words go."""
+    """A listing of the one canonical model with the same name, or with its name once variant words go.
+
+    'thinking' is a mode only of closed models or after a colon ('glm-5:thinking'); an open-weights
+    lab's "-Thinking" model is a release of its own."""
     same = index.matches(keys)  # the exact name: a re-upload or reseller alias, whoever's namespace
     if len(same) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(same)))
-    stripped = {strip_variant(k) for k in keys} - keys
-    variant = index.matches({k for k in stripped if k}, _orgs(cluster.records)) if not same else set()
+    if same:
+        return None
+    orgs = _orgs(cluster.records)
+    colon = all(re.search(r":think", r.model_id, re.IGNORECASE) for r in cluster.records)
+    plain = {strip_variant(k, thinking=False) for k in keys} - keys
+    variant = index.matches({k for k in plain if k}, orgs)
+    if not variant:
+        modes = {strip_variant(k) for k in keys} - keys - plain
+        variant = {m for m in index.matches({k for k in modes if k}, orgs) if colon or m not in index.open}
     if len(variant) == 1:
         return _listing(cluster, Evidence.VARIANT, next(iter(variant)))
-    sized = index.same_but_size(keys | {k for k in stripped if k}) if not same and not variant else set()
+    if variant:
+        return None
     sized = {
         m
-        for m in sized
-        if not (_orgs(cluster.records) and index.orgs[m] and not _orgs(cluster.records) & index.orgs[m])
+        for m in index.same_but_size(keys | {k for k in plain if k})
+        if not (orgs and index.orgs[m] and not orgs & index.orgs[m])
     }
     if len(sized) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(sized)))
     return None
 
 
-def _derivative(cluster: ModelCluster, keys: set[Key], index: _Index) -> CanonicalModel | None:
+def _derivative(
+    cluster: ModelCluster, keys: set[Key], index: _Index, providers: frozenset[str] = frozenset()
+) -> CanonicalModel | None:
     """A fine-tune: a canonical model's name plus words neither its developer nor a serving tier uses."""
     maker = maker_of(cluster.records)
     for key in sorted(keys, key=lambda k: (-len(k), k)):
@@ -419,7 +420,7 @@ def _derivative(cluster: ModelCluster, keys: set[Key], index: _Index) -> Canonic
         if maker is not None and maker in developers:
             return None  # the developer's own version of its model, not a fine-tune
         own = set().union(*(index.words[o] for o in developers)) if developers else set()
-        extra = {t for t in strip_variant(key[len(prefix) :]) if t.isalpha()}
+        extra = {t for t in strip_variant(key[len(prefix) :]) if t.isalpha() and t not in providers}
         if extra - own - SIBLING_WORDS - DISCRIMINATORS - VARIANT_WORDS:
             return CanonicalModel(
                 cluster.id,
@@ -433,10 +434,34 @@ def _derivative(cluster: ModelCluster, keys: set[Key], index: _Index) -> Canonic
     return None
 
 
+def _providers(clusters: Sequence[ModelCluster]) -> frozenset[str]:
+    """Every serving provider the sources name (normalised), e.g. 'cerebras', 'sambanova'."""
+    found = {o.provider_id for c in clusters for r in c.records for o in r.offers}
+    found |= {r.source_key.split("/", 1)[0] for c in clusters for r in c.records if "/" in r.source_key}
+    return frozenset(normalize(p) for p in found)
+
+
+def _model_of_its_own(
+    cluster: ModelCluster, keys: set[Key], index: _Index, providers: frozenset[str]
+) -> CanonicalModel | None:
+    """A derivative (rule 4) or a named maker's model (rule 5); never a moving alias, and never a
+    serving provider's variant of a canonical model ('cerebras/qwen3-32b-cs', 'deepseek-r1-sambanova')."""
+    if _is_pointer(cluster.records):
+        return None
+    near = _near_canonical(keys, index)
+    maker = maker_of(cluster.records)
+    if near and maker is not None and normalize(maker) in providers:
+        return None
+    derivative = _derivative(cluster, keys, index, providers)
+    if derivative is not None or near:
+        return derivative
+    return _named_maker(cluster)
+
+
 def _near_canonical(keys: set[Key], index: _Index) -> bool:
     """A name some canonical model's name is in (its sibling, variant or alias): never a model by namespace."""
     stripped = {strip_variant(k) for k in keys} | keys
-    if index.matches(stripped):
+    if index.matches(stripped) or index.loose(stripped):
         return True
     for key in stripped:  # a longer name with words of its own; a bare version tag is a new release
         if (found := index.base_of(key)) and any(t.isalpha() for t in key[len(found[1]) :]):
@@ -450,8 +475,11 @@ def _named_maker(cluster: ModelCluster) -> CanonicalModel | None:
 
 
 def _unresolved(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing:
+    """A listing no model could be given with confidence, with the models it could be: the same name,
+    the same words and numbers, the same name but for sizes, or the model its name extends."""
     stripped = {strip_variant(k) for k in keys} | keys
     candidates = index.matches(stripped) or index.loose(stripped)
+    candidates = candidates or {m for k in stripped for m in index.unsized.get(without_sizes(k), ())}
     if not candidates:
         candidates = {found[0] for k in stripped if (found := index.base_of(k))}
     listing = _listing(cluster, Evidence.AMBIGUOUS if candidates else Evidence.NO_MATCH)

@@ -93,7 +93,7 @@ class CatalogIngestJob:
 
         anchors = self.store.read(queries.MODEL_ANCHORS)
         stored_hash = {a["id"]: a["content_hash"] for a in anchors}
-        resolver = ModelResolver({a["id"]: [a["name"], *(a["aliases"] or [])] for a in anchors})
+        resolver = ModelResolver(self._anchor_names(anchors))
         clusters = resolver.resolve(records)
         identity = identify(clusters, self.curation)
         casing = build_casing(records)
@@ -102,15 +102,19 @@ class CatalogIngestJob:
                   evidence=m.evidence.value)
             for m in identity.models
         ]  # fmt: skip
+        for model, m in zip(identity.models, merged, strict=True):
+            m.props["raw_names"] = sorted(set(model.own_names))  # what a re-run anchors on
         hashes = {m.id: _content_hash(m) for m in merged}
         changed = [m for m in merged if stored_hash.get(m.id) != hashes[m.id]]
         created = sum(1 for m in changed if m.id not in stored_hash)
 
         lookup = _alias_lookup(identity.models, anchors)
         rows = _build_rows(changed, hashes, lookup)
-        self._write_reference_nodes(merged, known_orgs, now)
+        unresolved = [r for x in identity.listings if not x.resolved for r in x.records]
+        self._write_reference_nodes(merged, known_orgs, now, unresolved)
+        self._write_listing_nodes(identity, casing, now)
         self._write_models(rows, now)
-        self._write_listings(identity, casing, now)
+        self._link_listings(identity, now)
         self._write_quarantine(quarantined, now)
 
         summary = IngestSummary(
@@ -132,6 +136,14 @@ class CatalogIngestJob:
         return summary
 
     # -- steps ----------------------------------------------------------------------------
+    def _anchor_names(self, anchors: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+        """The raw names each stored model and listing was grouped by (`raw_names`, not a model's
+        listings' names): every group of the last run is an anchor, so a re-run groups alike."""
+        names = {a["id"]: a["raw_names"] or [a["name"], *(a["aliases"] or [])] for a in anchors}
+        for row in self.store.read(queries.LISTING_ANCHORS):
+            names[row["id"]] = row["raw_names"] or [row["id"]]
+        return names
+
     def _read(self) -> tuple[list[ModelRecord], list[Quarantined], dict[str, int], int]:
         records: list[ModelRecord] = []
         quarantined: list[Quarantined] = []
@@ -151,9 +163,18 @@ class CatalogIngestJob:
         return records, quarantined, dict(per_source), skipped
 
     def _write_reference_nodes(
-        self, merged: Sequence[MergedModel], known_orgs: dict[str, OrganizationInfo], now: str
+        self,
+        merged: Sequence[MergedModel],
+        known_orgs: dict[str, OrganizationInfo],
+        now: str,
+        listing_records: Sequence[ModelRecord] = (),
     ) -> None:
         org_rows, license_rows, benchmark_rows, provider_rows = {}, {}, {}, {}
+        for o in (o for r in listing_records for o in r.offers):  # providers of unresolved listings
+            provider_rows[o.provider_id] = {
+                "id": o.provider_id,
+                "props": {"name": o.provider_name or o.provider_id},
+            }
         for m in merged:
             if m.organization:  # a maker known only from its ids (a fine-tuner's namespace)
                 org_rows[m.organization.value] = _org_row(m.organization.value, known_orgs)
@@ -199,14 +220,22 @@ class CatalogIngestJob:
             self.store.write_rows(queries.MARK_MODELS_COMPLETE, batch)
             self.steps.advance(task, len(batch))
 
-    def _write_listings(self, identity: Identity, casing: Casing, now: str) -> None:
-        """Every listing, its source records and offerings; a node that changed kind is replaced."""
+    def _write_listing_nodes(self, identity: Identity, casing: Casing, now: str) -> None:
+        """Every listing node, before the models: with the models, they anchor a re-run. A node that
+        changed kind (a model that is now a listing, or the reverse) is replaced."""
         listing_ids = {x.id for x in identity.listings}
         model_ids = {m.id for m in identity.models}
         self.store.write(queries.DELETE_MODELS, ids=sorted(listing_ids - model_ids))
         stale = {r["id"] for r in self.store.read(queries.LISTING_IDS)} & model_ids
         self.store.write(queries.DELETE_LISTINGS, ids=sorted(stale))
         rows = [_listing_row(x, casing) for x in identity.listings]
+        task = self.steps.start("write listings", total=len(rows))
+        for batch in _chunks(rows, self.model_batch):
+            self.store.write_rows(queries.UPSERT_LISTINGS, batch, now=now)
+            self.steps.advance(task, len(batch))
+
+    def _link_listings(self, identity: Identity, now: str) -> None:
+        """Each listing's model, source records and (unresolved) offerings."""
         records = [
             {"id": _record_id(r), "listing_id": x.id, "rank": rank, "props": _source_record_props(r)}
             for x in identity.listings
@@ -222,10 +251,6 @@ class CatalogIngestJob:
         links = [
             {"id": x.id, "model_id": x.model_id, "evidence": x.evidence.value} for x in identity.listings
         ]
-        task = self.steps.start("write listings", total=len(rows))
-        for batch in _chunks(rows, self.model_batch):
-            self.store.write_rows(queries.UPSERT_LISTINGS, batch, now=now)
-            self.steps.advance(task, len(batch))
         self.store.write_rows(queries.UNLINK_LISTINGS, links, now=now)
         self.store.write_rows(queries.LINK_LISTING_OF, [x for x in links if x["model_id"]], now=now)
         self.store.write_rows(queries.UPSERT_LISTING_RECORDS, records, now=now)
@@ -393,6 +418,7 @@ def _listing_row(x: Listing, casing: Casing) -> dict[str, Any]:
         "name": name, "aliases": sorted(set(x.aliases) - {name}), "sources": sorted({r.source.value for r in x.records}),
         "status": "resolved" if x.resolved else "unresolved", "evidence": x.evidence.value,
         "candidates": x.candidates, "model_id": x.model_id, "records": [_record_id(r) for r in x.records],
+        "raw_names": sorted(set(x.aliases)),
     }}  # fmt: skip
 
 

@@ -63,12 +63,18 @@ def _looks_raw(name: str) -> bool:
     return "/" in text or (" " not in text and text == text.lower() and any(c in text for c in "-_.:"))
 
 
+def _shares_a_word(name: str, model_id: str) -> bool:
+    """A name with no word of its id is a reseller's label ('Venice: Uncensored'), not the model's name."""
+    words = {t for t in name_key(model_id) if t.isalpha()}
+    return not words or bool(words & set(name_key(name)))
+
+
 def pretty_id(model_id: str, casing: Casing) -> str:
     """A raw id written out as a name (rule 4)."""
     bare = model_id.rsplit("/", 1)[-1].split(":", 1)[0]
     bare = re.sub(r"(?<=\d)p(?=\d)", ".", bare)
     words: list[str] = []
-    for word in (w for w in re.split(r"[-_\s]+", bare) if w):
+    for word in (w for w in re.split(r"[-_\s]+", bare) if w and w.lower() != "hf"):
         last = words[-1].lstrip("vV") if words else ""
         if words and _MINOR.fullmatch(word) and _MINOR.fullmatch(last) and "." not in last:
             words[-1] = f"{words[-1]}.{word}"  # 'claude-haiku-5-5' -> 'Claude Haiku 5.5'
@@ -92,7 +98,7 @@ def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -
     named = [r for r in records if r.source is not SourceName.LITELLM]
     for record in named:
         name = clean_name(record.name, record.model_id)
-        if not _looks_raw(name):
+        if not _looks_raw(name) and _shares_a_word(name, record.model_id):
             return name
     # the maker's own spelling: an id with capitals ('nvidia/NVIDIA-Nemotron-3.5-Lightning') over a lower-case key
     best = max(

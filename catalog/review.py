@@ -10,6 +10,7 @@ A decision is recorded in catalog/curation.yaml (see catalog/curation.py) and ap
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,8 @@ def review(store: GraphStore, curation_path: Path | None = None) -> Review:
 
 
 def _names(row: dict[str, Any]) -> set[str]:
-    return {row["id"], *(row["aliases"] or []), *(row["records"] or [])}
+    records = row["records"] or []
+    return {row["id"], *(row["aliases"] or []), *records, *(r.split(":", 1)[-1] for r in records)}
 
 
 def _item(row: dict[str, Any], models: dict[str, dict[str, Any]]) -> ReviewItem:
@@ -78,3 +80,23 @@ def _item(row: dict[str, Any], models: dict[str, dict[str, Any]]) -> ReviewItem:
         evidence=row["evidence"],
         candidates=candidates,
     )
+
+
+class AuditRow(BaseModel):
+    id: str
+    name: str | None
+    developer: str
+    records: list[str]
+
+
+def audit_sample(store: GraphStore, size: int = 200, seed: int = 10) -> list[AuditRow]:
+    """`size` canonical models drawn at random (models sorted by id, `random.Random(seed).sample`),
+    the sample of the hand audit in tests/data/model_audit_*.csv."""
+    rows = sorted(store.read(queries.AUDIT_MODELS), key=lambda r: r["id"])
+    drawn = random.Random(seed).sample(rows, min(size, len(rows)))
+    return [
+        AuditRow(
+            id=r["id"], name=r["name"], developer=(r["developer"] or ["unknown"])[0], records=r["records"]
+        )
+        for r in drawn
+    ]

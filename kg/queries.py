@@ -208,6 +208,14 @@ RETURN l.id AS id, l.name AS name, l.aliases AS aliases, l.sources AS sources, l
 ORDER BY id
 """
 
+# One row per canonical model, for the hand audit of a random sample (catalog/review.py).
+AUDIT_MODELS: LiteralString = """
+MATCH (m:Model)
+OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+OPTIONAL MATCH (m)-[:DESCRIBED_BY]->(r:SourceRecord)
+RETURN m.id AS id, m.name AS name, collect(DISTINCT o.id) AS developer, collect(DISTINCT r.id)[0..6] AS records
+"""
+
 MODEL_NAMES: LiteralString = """
 MATCH (m:Model) WHERE m.id IN $ids
 OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
@@ -218,7 +226,13 @@ ORDER BY id
 # -- catalog: reads used by ingestion --------------------------------------------------------
 MODEL_ANCHORS: LiteralString = """
 MATCH (m:Model)
-RETURN m.id AS id, m.name AS name, m.aliases AS aliases, m.content_hash AS content_hash
+RETURN m.id AS id, m.name AS name, m.aliases AS aliases, m.raw_names AS raw_names,
+       m.content_hash AS content_hash
+"""
+
+LISTING_ANCHORS: LiteralString = """
+MATCH (l:Listing)
+RETURN l.id AS id, l.raw_names AS raw_names
 """
 
 # -- operating the graph ---------------------------------------------------------------------

@@ -75,9 +75,9 @@ ORGANIZATION_FIELDS = frozenset({"aliases", "country", "id", "kind", "name", "we
 NODE_PROPERTIES: dict[str, frozenset[str]] = {
     "Model": _COMMON | set(_MODEL_FIELDS) | {f"{f}_source" for f in _MODEL_FIELDS}
              | {"aliases", "sources", "parameters_status", "content_hash", "classification",
-                "identity_evidence", "developer_status"},
+                "identity_evidence", "developer_status", "raw_names"},
     # A source listing that is not a model of its own: resolved (LISTING_OF a Model) or unresolved.
-    "Listing": _COMMON | {"aliases", "sources", "status", "evidence", "candidates", "model_id", "records"},
+    "Listing": _COMMON | {"aliases", "sources", "status", "evidence", "candidates", "model_id", "records", "raw_names"},
     "Organization": _COMMON | ORGANIZATION_FIELDS,
     "License": _COMMON | {"allows_commercial"},
     "Modality": _COMMON,

@@ -1,0 +1,175 @@
+"""Model identity: canonical models vs listings, derivatives, curation, display names, and the
+hand-labelled listing pairs (pure logic: records built by hand, except the pair evaluation)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from catalog.curation import Curation, Decision, load_curation
+from catalog.identity import UNKNOWN_DEVELOPER, Evidence, Identity, identify, strip_variant
+from catalog.identity_eval import evaluate_listing_pairs, format_report, identity_of
+from catalog.names import clean_name, display_name, pretty_id
+from catalog.records import ModelRecord, SourceName
+from catalog.resolve import ModelResolver, name_key
+
+LS, MD, EP, LL = SourceName.LLM_STATS, SourceName.MODELS_DEV, SourceName.EPOCH, SourceName.LITELLM
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def rec(
+    source: SourceName, key: str, model_id: str | None = None, name: str | None = None, **extra
+) -> ModelRecord:
+    model_id = model_id or key.split("/", 1)[-1]
+    return ModelRecord(source=source, source_key=key, model_id=model_id, name=name or model_id, **extra)
+
+
+def run(*records: ModelRecord, curation: Curation | None = None) -> Identity:
+    return identify(ModelResolver().resolve(records), curation)
+
+
+def model_of(identity: Identity, source_key: str) -> str | None:
+    return next((m.id for m in identity.models for r in m.records if r.source_key == source_key), None)
+
+
+LLAMA_31 = [
+    rec(LS, "llama-3.1-8b-instruct", name="Llama 3.1 8B Instruct", organization="meta", open_weights=True),
+    rec(LS, "llama-3.1-70b-instruct", name="Llama 3.1 70B Instruct", organization="meta", open_weights=True),
+]
+CLAUDE = rec(
+    LS, "claude-opus-4-1-20250805", name="Claude Opus 4.1", organization="anthropic", open_weights=False
+)
+
+
+def test_reseller_sku_and_reasoning_budget_are_listings_of_the_model() -> None:
+    fast = rec(LL, "zerogpu/llama-3.1-8b-instruct-fast", organization="meta")
+    budget = rec(MD, "nano-gpt/claude-opus-4-1-thinking:32768", name="Claude 4.1 Opus Thinking (32K)")
+    identity = run(*LLAMA_31, CLAUDE, fast, budget)
+    assert len(identity.models) == 3
+    assert model_of(identity, fast.source_key) == model_of(identity, "llama-3.1-8b-instruct")
+    assert model_of(identity, budget.source_key) == model_of(identity, CLAUDE.source_key)
+    listings = {x.records[0].source_key: x for x in identity.listings}
+    assert listings[fast.source_key].evidence is Evidence.VARIANT and listings[fast.source_key].resolved
+
+
+def test_a_size_less_id_of_several_sizes_stays_an_unresolved_listing_with_candidates() -> None:
+    identity = run(*LLAMA_31, rec(LL, "fireworks_ai/llama3.1", organization="meta"))
+    (listing,) = identity.listings
+    assert not listing.resolved and listing.evidence is Evidence.AMBIGUOUS
+    assert len(listing.candidates) == 2
+
+
+def test_open_weights_thinking_release_is_not_a_mode_of_its_base() -> None:
+    base = rec(LS, "qwen3-30b-a3b", name="Qwen3 30B A3B", organization="alibaba", open_weights=True)
+    thinking = rec(LL, "novita/qwen/qwen3-30b-a3b-thinking", organization="alibaba")
+    mode = rec(
+        MD, "nano-gpt/qwen/qwen3-30b-a3b:thinking", name="Qwen3 30B A3B Thinking", organization="alibaba"
+    )
+    as_mode = run(base, mode)
+    assert model_of(as_mode, mode.source_key) == model_of(as_mode, base.source_key)
+    as_release = run(base, thinking)
+    assert model_of(as_release, thinking.source_key) != model_of(as_release, base.source_key)
+
+
+def test_community_fine_tune_is_its_makers_model_fine_tuned_from_the_base() -> None:
+    base = rec(LS, "llama-3.3-70b-instruct", name="Llama 3.3 70B Instruct", organization="meta")
+    owned = rec(
+        MD, "nano-gpt/huihui-ai/Llama-3.3-70B-Instruct-abliterated", name="Llama 3.3 70B Instruct abliterated"
+    )
+    anonymous = rec(
+        MD,
+        "nano-gpt/Llama-3.3-70B-ArliAI-RPMax-v2",
+        name="Llama 3.3 70B ArliAI RPMax v2",
+        organization="meta",
+    )
+    identity = run(base, owned, anonymous)
+    models = {m.records[0].source_key: m for m in identity.models}
+    base_id = models[base.source_key].id
+    assert models[owned.source_key].evidence is Evidence.DERIVATIVE
+    assert (models[owned.source_key].developer, models[owned.source_key].base_id) == ("huihui-ai", base_id)
+    assert (models[anonymous.source_key].developer, models[anonymous.source_key].base_id) == (
+        UNKNOWN_DEVELOPER,
+        base_id,
+    )
+
+
+def test_moving_alias_is_never_a_model() -> None:
+    pointer = rec(LL, "mistral/devstral-latest", organization="mistral", first_party=True)
+    identity = run(pointer)
+    assert identity.models == [] and len(identity.listings) == 1
+
+
+def test_curation_attaches_promotes_and_keeps() -> None:
+    june = rec(MD, "poe/anthropic/claude-sonnet-3.5-june", name="Claude-Sonnet-3.5-June")
+    snapshot = rec(LS, "claude-3-5-sonnet-20240620", name="Claude 3.5 Sonnet", organization="anthropic")
+    router = rec(MD, "kilo/kilo-auto/frontier", name="Kilo Auto Frontier")
+    assert model_of(run(snapshot, june), june.source_key) is None
+    decisions = Curation(
+        decisions=[
+            Decision(listing="poe/anthropic/claude-sonnet-3.5-june", attach="claude-3-5-sonnet-20240620"),
+            Decision(listing="kilo/kilo-auto/frontier", keep=True),
+        ]
+    )
+    identity = run(snapshot, june, router, curation=decisions)
+    assert model_of(identity, june.source_key) == "claude-3-5-sonnet-20240620"
+    assert model_of(identity, router.source_key) is None
+    promoted = run(
+        router, curation=Curation(decisions=[Decision(listing="frontier", promote=True, developer="unknown")])
+    )
+    assert [m.developer for m in promoted.models] == [UNKNOWN_DEVELOPER]
+    with pytest.raises(ValueError):
+        Decision(listing="x", attach="y", keep=True)
+
+
+def test_the_shipped_curation_file_loads() -> None:
+    assert load_curation().version == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (("claude", "opus", "4", "1", "thinking", "32768"), ("claude", "opus", "4", "1")),
+        (("qwen", "3", "5", "9b", "q4", "k", "m"), ("qwen", "3", "5", "9b")),
+        (("llama", "3", "3", "70b", "fp4", "fast"), ("llama", "3", "3", "70b")),
+        (("doubao", "seed", "1", "8", "251215"), ("doubao", "seed", "1", "8")),
+        (("qwen", "3", "30b", "a3b", "thinking", "2507"), ("qwen", "3", "30b", "a3b", "thinking", "2507")),
+    ],
+)
+def test_strip_variant(key: tuple[str, ...], expected: tuple[str, ...]) -> None:
+    assert strip_variant(key) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "model_id", "expected"),
+    [
+        ("Anthropic: Claude 3.5 Sonnet v2", "claude-3-5-sonnet", "Claude 3.5 Sonnet v2"),
+        ("Mistral: Saba", "mistralai/mistral-saba", "Mistral Saba"),
+        ("Qwen 3.5 9B (Q4_K_M)", "qwen3_5-9b-q4_k_m", "Qwen 3.5 9B"),
+        ("Mistral Large (latest)", "mistral-large-latest", "Mistral Large"),
+    ],
+)
+def test_clean_name(name: str, model_id: str, expected: str) -> None:
+    assert clean_name(name, model_id) == expected
+
+
+def test_raw_ids_are_written_out_and_litellm_keys_never_shown() -> None:
+    assert pretty_id("deepseek-coder-1b-base", {"deepseek": "DeepSeek"}) == "DeepSeek Coder 1B Base"
+    assert pretty_id("claude-haiku-5-5", {}) == "Claude Haiku 5.5"
+    records = [rec(LL, "fireworks_ai/accounts/fireworks/models/qwen2-vl-2b-instruct", "qwen2-vl-2b-instruct")]
+    assert display_name(records, {"qwen2": "Qwen2", "vl": "VL"}) == "Qwen2 VL 2B Instruct"
+    assert name_key("Qwen2 VL 2B Instruct") == name_key("qwen2-vl-2b-instruct")
+
+
+def test_listing_pairs_precision_and_recall(shared_data: Path) -> None:
+    """The hand-labelled pairs drawn from the listings (tests/data/listing_pairs.csv).
+
+    Measured 0.965 / 0.690; the issue's target (0.97 / 0.95) is not met yet, and these
+    floors catch a regression."""
+    with (DATA / "listing_pairs.csv").open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) >= 200
+    result = evaluate_listing_pairs(identity_of(shared_data))
+    print(format_report(result))
+    assert result["precision"] >= 0.96, format_report(result)
+    assert result["recall"] >= 0.68, format_report(result)
