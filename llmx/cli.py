@@ -23,6 +23,7 @@ from .catalog_cli import catalog_app
 from .console import fail, open_context, out, progress_bar
 from .eval_cli import evaluate
 from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
+from .ui_cli import ui, up
 
 app = typer.Typer(help="LLMXplorer: a knowledge graph of the LLM landscape.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Ingestion jobs.", no_args_is_help=True)
@@ -34,6 +35,8 @@ app.add_typer(catalog_app, name="catalog")
 ingest_app.command("news")(ingest_news)
 app.command("ask")(ask)
 app.command("eval")(evaluate)
+app.command("ui")(ui)
+app.command("up")(up)
 
 
 def run_catalog_ingest(
@@ -164,6 +167,7 @@ def demo(
     _print_stats(result)
     out.print(
         "\nNext:\n"
+        "  llmx up                               # the API and the UI together: http://127.0.0.1:8501\n"
         "  llmx graph stats                      # counts and coverage\n"
         '  llmx graph query "MATCH (m:Model)-[:DEVELOPED_BY]->(o:Organization {id: $org}) '
         'RETURN m.name, m.release_date ORDER BY m.release_date DESC LIMIT 10" -p org=meta\n'
