@@ -44,7 +44,7 @@ UNKNOWN_DEVELOPER = "unknown"
 # fmt: off
 QUANT_WORDS = frozenset({
     "fp4", "nvfp4", "mxfp4", "mxfp", "fp6", "4bit", "6bit", "8bit", "mlx", "gptq", "exl2", "lora", "ft", "cloud",
-    "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic",
+    "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic", "disc", "discount",
 })
 MODE_WORDS = frozenset({
     "fast", "turbo", "spot", "long", "throughput", "thinking", "think", "reasoner", "nothinking", "nothink",
@@ -65,7 +65,7 @@ _BUDGET_AFTER = frozenset({"thinking", "think"})
 _PRECISION = frozenset({"fp", "nvfp", "mxfp", "int", "bf"})
 _CONTEXT_TIER = re.compile(r"\d+k|1024|2048|4096|8192|16384|32768|65536|131072")
 _SNAPSHOT_TAG = re.compile(r"2[3-9](0[1-9]|1[0-2])[0-3]\d")
-_POINTER = re.compile(r"[-_:@.]latest$", re.IGNORECASE)
+_POINTER = re.compile(r"[-_:@./](?:latest|auto)$", re.IGNORECASE)  # moving aliases and routers
 _QUANT_LEVEL = re.compile(r"i?q\d")
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bm]|e\d+b|\d+x\d+b|\d+e)$")
 
@@ -201,6 +201,7 @@ def maker_of(records: Sequence[ModelRecord]) -> str | None:
         if "/routers/" in f"/{record.source_key}/":
             continue
         segments = [re.sub(r"\s+\d+$", "", p) for p in record.model_id.split("/")[:-1]]
+        segments = [p for p in segments if not p.casefold().startswith(provider)]
         known = [org for org in map(org_id, segments) if org]
         if known:
             return known[0]
@@ -342,7 +343,7 @@ def _names(cluster: ModelCluster) -> set[str]:
 
 
 def _is_pointer(records: Sequence[ModelRecord]) -> bool:
-    """Every id is a moving alias ('mistral-code-latest', 'kimi-latest'): a pointer, not a model."""
+    """Every id is a moving alias or a router ('mistral-code-latest', 'moonshot-v1-auto'): not a model."""
     return all(_POINTER.search(r.model_id) for r in records)
 
 

@@ -152,6 +152,9 @@ _NOISE = {
     "public",
     "route",
     "ps",
+    "main",
+    "completion",
+    "chat-completion",
 }
 _BEDROCK = re.compile(r"^(?:(?:us|eu|apac|global|jp|au|in|ca|us-gov)\.)?([a-z0-9-]+)\.(.+)$")
 
