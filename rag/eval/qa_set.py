@@ -25,7 +25,7 @@ from rag.eval.snapshot import GraphSnapshot, ModelFacts, name_key, read_snapshot
 CAPS: dict[str, int] = {"attribute": 45, "list": 12, "compare": 12, "count": 12, "rank": 12, "lineage": 10,
                         "organization": 12, "news": 14, "topic": 12, "unanswerable": 16}  # fmt: skip
 CARD_ATTRIBUTES = {"developer", "release_date", "parameters", "context_length", "license", "open_weights",
-                   "modalities"}  # fmt: skip  # what a model card chunk states (rag.chunking.render_model_card)
+                   "modalities"}  # fmt: skip  # what a model card chunk states (catalog.chunking.render_model_card)
 
 
 def build_from_graph(store: GraphStore, out_dir: Path, *, seed: int = 13) -> dict[str, list[QAItem]]:

@@ -53,7 +53,7 @@ class Recording(Retriever):
     ) -> RetrievalResult:
         self.calls.append((question, k, access, list(history)))
         return RetrievalResult(
-            question, QuestionAnalysis("open"), [Evidence(kind="fact", id="fact:x", text="x")]
+            question, QuestionAnalysis(family="open"), [Evidence(kind="fact", id="fact:x", text="x")]
         )
 
 
