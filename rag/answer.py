@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from core import attributes as registry
-from rag.contracts import Slots
+from rag.contracts import GroundingCheck, Slots
+from rag.grounding import check_grounding, replaced
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
 
@@ -96,14 +97,25 @@ class Answerer:
         mark = time.perf_counter()
         text, cited = clean_citations(tidy(raw), len(numbered))
         refused = False
+        # The strict check (rag.grounding) first: a sentence its cited evidence does not hold, or a
+        # placeholder, rejects the model's text; the reason travels with the answer.
+        grounding = check_grounding(text, numbered, question=result.question)
         if key:
+            # what would be served: the answering sentences, key facts cited where the model forgot
             checked = check_fact_answer(text, cited, numbered, key)
+            if checked is not None:
+                grounding = check_grounding(checked[0], numbered, question=result.question)
+            if checked is None or not grounding.passed:
+                reason = "does not state the key facts" if checked is None else None
+                grounding, checked = replaced(grounding, text, reason), None
             text, cited = checked if checked is not None else compose(key)
-        elif not says_something(text) or not cited:  # nothing the evidence backs: no grounded answer
+        elif not grounding.passed or not says_something(text) or not cited:  # no grounded answer
+            reason = None if not grounding.passed else "says nothing the evidence backs"
+            grounding = replaced(grounding, text, reason)
             text, cited, refused = refusal_text(result, numbered), nearest(numbered), True
         timings["ground"] = _ms(mark)
         timings["answer_total"] = _ms(started)
-        return self._build(result, numbered, text, cited, refused, timings)
+        return self._build(result, numbered, text, cited, refused, timings, grounding)
 
     @staticmethod
     def _build(
@@ -113,12 +125,13 @@ class Answerer:
         cited: Sequence[int],
         refused: bool,
         timings: dict[str, float],
+        grounding: GroundingCheck | None = None,
     ) -> Answer:
         citations = [_citation(n, numbered[n - 1]) for n in cited]
         return Answer(
             question=result.question, answer=text, citations=citations,
             analysis=result.analysis.model_copy(deep=True), refused=refused, evidence=numbered,
-            timings_ms=timings,
+            timings_ms=timings, grounding=grounding,
         )  # fmt: skip
 
 

@@ -197,6 +197,31 @@ class CitationRecord(BaseModel):
         return cls(n=c.n, kind=c.kind, id=c.id, fact=fact, title=c.title, url=c.url, date=c.date)
 
 
+class GroundingRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sentence: str = Field(description="The model's sentence that was rejected.")
+    reason: str = Field(
+        description="Why: placeholder, number/entity/date/claim not in the cited evidence, no citation."
+    )
+    claim: str | None = Field(description="The word or number the cited evidence does not hold.")
+
+
+class GroundingCheck(BaseModel):
+    """The strict grounding check of the model's own text (rag.grounding); absent when no model phrased."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    passed: bool = Field(
+        description="Every sentence held by its cited evidence; False: the answer was composed."
+    )
+    sentences: int = Field(description="Sentences checked.")
+    rejections: list[GroundingRejection] = Field(default_factory=list)
+    model_text: str | None = Field(
+        None, description="The model's rejected text, when the answer was replaced."
+    )
+
+
 class AnswerRecord(BaseModel):
     """One answer: the text with its citations, what the analysis understood, and what it cost."""
 
@@ -212,6 +237,9 @@ class AnswerRecord(BaseModel):
     timings_ms: dict[str, float] = Field(
         description="Milliseconds per stage (analyze, graph, vector, generate ...)."
     )
+    grounding: GroundingCheck | None = Field(
+        None, description="The strict grounding check of the model's text; None when no model phrased it."
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AnswerRecord:
@@ -225,6 +253,7 @@ class AnswerRecord(BaseModel):
             template=analysis.template,
             refused=answer.refused,
             timings_ms=answer.timings_ms,
+            grounding=answer.grounding,
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.access import AccessFilter
 
-from .contracts import EvidenceKind, FactId, Family, QuestionAnalysis
+from .contracts import EvidenceKind, FactId, Family, GroundingCheck, QuestionAnalysis
 
 __all__ = [
     "Answer", "Citation", "Evidence", "EvidenceKind", "FactId", "Family", "Generator", "QuestionAnalysis",
@@ -75,6 +75,7 @@ class Answer:
     refused: bool
     evidence: list[Evidence]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    grounding: GroundingCheck | None = None  # the strict check of the model's text (rag.grounding)
 
     @property
     def family(self) -> Family:
