@@ -33,7 +33,7 @@ from .curation import Curation, Decision
 from .orgs import normalize, org_from_source, org_id
 from .readers.base import owner_segment
 from .records import ModelRecord, SourceName
-from .resolve import CURATED, DISCRIMINATORS, Key, ModelCluster, best_first, record_keys
+from .resolve import CURATED, DISCRIMINATORS, Key, ModelCluster, best_first, name_key, record_keys
 
 UNKNOWN_DEVELOPER = "unknown"
 
@@ -44,11 +44,11 @@ UNKNOWN_DEVELOPER = "unknown"
 # fmt: off
 QUANT_WORDS = frozenset({
     "fp4", "nvfp4", "mxfp4", "mxfp", "fp6", "4bit", "6bit", "8bit", "mlx", "gptq", "exl2", "lora", "ft", "cloud",
-    "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic", "disc", "discount",
+    "pt", "paddle", "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic", "disc", "discount",
 })
 MODE_WORDS = frozenset({
     "fast", "turbo", "spot", "long", "throughput", "thinking", "think", "reasoner", "nothinking", "nothink",
-    "nonthinking", "low", "medium", "high", "xhigh", "minimal",
+    "nonthinking", "reasoning", "non", "original", "low", "medium", "high", "xhigh", "minimal",
 })
 # fmt: on
 VARIANT_WORDS = QUANT_WORDS | MODE_WORDS
@@ -67,7 +67,33 @@ _CONTEXT_TIER = re.compile(r"\d+k|1024|2048|4096|8192|16384|32768|65536|131072")
 _SNAPSHOT_TAG = re.compile(r"2[3-9](0[1-9]|1[0-2])[0-3]\d")
 _POINTER = re.compile(r"[-_:@./](?:latest|auto)$", re.IGNORECASE)  # moving aliases and routers
 _QUANT_LEVEL = re.compile(r"i?q\d")
-_SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bm]|e\d+b|\d+x\d+b|\d+e)$")
+_SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmt]|e\d+b|\d+x\d+b|\d+e)$")
+
+
+# Resellers' own affixes around a model's id: a coding-plan or product prefix ("coding-glm-5.3",
+# "duo-chat-gpt-5-1"), a hosting partner's mark ("FW-GLM-5" on Azure AI: a Fireworks deployment), a
+# deployment or revision suffix ("-cs" on Poe for Cerebras, "-1:0" on Bedrock, "@2411-001" on
+# Vertex). Keyed by the provider segment that starts the record's source_key or an offering's
+# provider; the affixes are regexes on the lower-case last segment of the model id. Only listings
+# are read with them removed.
+RESELLER_AFFIXES: dict[str, tuple[str, ...]] = {
+    "aihubmix": (r"^coding-", r"^deep-(?=deepseek)", r"-free$"),
+    "gitlab": (r"^duo-chat-",),
+    "umans-ai-coding-plan": (r"^umans-",),
+    "azure_ai": (r"^fw-",),
+    "databricks": (r"^databricks-", r"^system\.ai\."),
+    "sagemaker": (r"^meta-textgeneration-", r"(?:-b)?-f$"),
+    "poe": (r"-cs$", r"-n$"),
+    "deepinfra": (r"-(?:ultra|turbo)$",),
+    "bedrock": (r"-\d+(?::\d+)?$",),
+    "bedrock_converse": (r"-\d+(?::\d+)?$",),
+    "vertex_ai": (r"[-@]0\d\d$",),
+    "fireworks_ai": (r"-(?:us|eu)$",),
+}
+HYBRID_SHARE = 0.75  # the share of records stating `reasoning` that must say so for an open model
+_DATE_TAG = re.compile(r"(?:0[1-9]|1[0-2])[0-3]\d")  # MMDD ('0709'); a YYMM release tag starts with 2
+_PREVIEW = frozenset({"preview", "exp", "experimental"})
+_TWO_DIGITS = re.compile(r"\d\d")
 
 
 class Evidence(StrEnum):
@@ -153,6 +179,74 @@ def strip_variant(key: Key, thinking: bool = True) -> Key:
     return tuple(out)
 
 
+def reseller_names(record: ModelRecord) -> set[str]:
+    """The record's id without its reseller's own affixes (RESELLER_AFFIXES); empty when none apply."""
+    providers = {record.source_key.split("/", 1)[0].casefold()} | {
+        o.provider_id.casefold() for o in record.offers
+    }
+    bare = record.model_id.rsplit("/", 1)[-1].casefold()
+    out: set[str] = set()
+    for provider in providers:
+        for pattern in RESELLER_AFFIXES.get(provider, ()):
+            stripped = re.sub(pattern, "", bare)
+            if stripped and stripped != bare:
+                out.add(stripped)
+                bare = stripped
+    return out
+
+
+def without_previews(key: Key) -> Key:
+    """The key without 'preview'/'exp' and the date tags that follow them or end it ('0709', '03 25'):
+    a developer's dated preview or snapshot of the model it names."""
+    out = [t for t in key if t not in _PREVIEW]
+    two = len(out) > 2 and _TWO_DIGITS.fullmatch(out[-1]) and _TWO_DIGITS.fullmatch(out[-2])
+    if two and _DATE_TAG.fullmatch(out[-2] + out[-1]):
+        out = out[:-2]
+    if len(out) > 1 and _DATE_TAG.fullmatch(out[-1]):
+        out = out[:-1]
+    return tuple(out)
+
+
+def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tuple[Key, frozenset[str]]]:
+    """`key` read as a serving variant, longest reading first, each with the words it dropped: QUANT_WORDS
+    anywhere, then one trailing serving word at a time (MODE_WORDS, a reasoning budget, a context tier,
+    a YYMMDD snapshot tag, a serving provider's name: 'deepseek-r1-sambanova'). The longest reading
+    that names a canonical model wins ('grok-4-fast-reasoning' is Grok 4 Fast, not Grok 4)."""
+    out: list[str] = []
+    dropped: set[str] = set()
+    for token in key:
+        if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
+            dropped.add(token)
+            continue
+        if token.isdigit() and out and out[-1] in _PRECISION:
+            dropped.add(out.pop())
+            continue
+        if (
+            len(token) == 1
+            and token in "kmsl"
+            and out
+            and not out[-1][:1].isalpha()
+            and _quant_tail(key, token)
+        ):
+            continue
+        out.append(token)
+    ladder = [(tuple(out), frozenset(dropped))]
+    while len(out) > 1:
+        last, before = out[-1], out[-2] if len(out) > 2 else ""
+        budget = before in _BUDGET_AFTER and (_is_budget(last) or last in ("max", "min"))
+        if not (
+            last in MODE_WORDS
+            or budget
+            or last in providers
+            or _CONTEXT_TIER.fullmatch(last)
+            or _SNAPSHOT_TAG.fullmatch(last)
+        ):
+            break
+        dropped.add(out.pop())
+        ladder.append((tuple(out), frozenset(dropped)))
+    return ladder
+
+
 def _is_budget(token: str) -> bool:
     """A reasoning budget in tokens ('8k', '32000', '32768'), not a release tag ('2507')."""
     if token.endswith("k") and token[:-1].isdigit():
@@ -224,12 +318,15 @@ class _Index:
         self.sizes: dict[str, set[str]] = defaultdict(set)
         self.open: set[str] = set()
         self.params: dict[str, int] = {}
+        self.reasoning: dict[str, float] = {}
 
     def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
         orgs = {model.developer} if model.developer else _orgs(model.records)
         self.orgs[model.id] = orgs - {UNKNOWN_DEVELOPER}
         if any(r.open_weights for r in model.records):
             self.open.add(model.id)
+        stated = [r.reasoning for r in model.records if r.reasoning is not None]
+        self.reasoning[model.id] = sum(stated) / len(stated) if stated else 0.5
         params = [r.parameters for r in model.records if r.parameters]
         if params:
             self.params[model.id] = max(params)
@@ -247,6 +344,18 @@ class _Index:
         if not orgs:
             return found
         return {m for m in found if not (self.orgs[m] and not orgs & self.orgs[m])}
+
+    def dated(self, model_id: str) -> bool:
+        """A model that is itself one dated snapshot ('gpt-4-0613'): another date or tier is not it."""
+        return bool(_DATE_TAG.fullmatch(model_id.rsplit("-", 1)[-1]))
+
+    def thinks(self, model_id: str) -> bool:
+        """Whether 'thinking' is a mode of the model, by what its records say: most records that state
+        it call an open-weights model a reasoning model (a hybrid, such as DeepSeek V3.2; its lab
+        publishes no separate "-Thinking" checkpoint), and a closed model is not called a non-reasoning
+        one by most of them (Qwen3 Max, whose thinking edition is a release of its own)."""
+        share = self.reasoning.get(model_id, 0.5)
+        return share >= HYBRID_SHARE if model_id in self.open else share >= 0.5
 
     def same_but_size(self, keys: Iterable[Key]) -> set[str]:
         """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict: a
@@ -312,20 +421,24 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
         else:
             rest.append(cluster)
 
+    words = set().union(*index.words.values()) if index.words else set()
+    tags = frozenset(p for p in providers if p not in words)  # 'sambanova', never 'nova'
     listings: list[Listing] = []
     pending: list[ModelCluster] = []
     for cluster in rest:  # pass 2: variants and aliases of those; derivatives; named makers
         decision = decisions[cluster.id]
         if decision is not None:
             listings.append(_decided(cluster, decision, models))
-        elif listing := _attach(cluster, keys[cluster.id], index):
+        elif listing := _attach(cluster, keys[cluster.id], index, tags):
             listings.append(listing)
         elif model := _model_of_its_own(cluster, keys[cluster.id], index, providers):
             add(model)
         else:
             pending.append(cluster)
     for cluster in pending:  # pass 3: listings of derivatives and named makers, else unresolved
-        listing = _attach(cluster, keys[cluster.id], index) or _unresolved(cluster, keys[cluster.id], index)
+        listing = _attach(cluster, keys[cluster.id], index, tags) or _unresolved(
+            cluster, keys[cluster.id], index
+        )
         listings.append(listing)
 
     for listing in listings:
@@ -376,11 +489,17 @@ def _decided(cluster: ModelCluster, decision: Decision, models: dict[str, Canoni
     return _listing(cluster, Evidence.CURATION, target)
 
 
-def _attach(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | None:
-    """A listing of the one canonical model with the same name, or with its name once variant words go.
+def _attach(
+    cluster: ModelCluster, keys: set[Key], index: _Index, providers: frozenset[str] = frozenset()
+) -> Listing | None:
+    """A listing of the one canonical model with the same name, or with its name read as a variant.
 
-    'thinking' is a mode only of closed models or after a colon ('glm-5:thinking'); an open-weights
-    lab's "-Thinking" model is a release of its own."""
+    The readings, in order: the name as it stands, then without a reseller's own affixes
+    (RESELLER_AFFIXES) or a leading brand of the listing's developer ('doubao-seed-2.0-lite' is Seed
+    2.0 Lite), then without preview and date tags ('gemini-2.5-pro-preview-03-25'); each read as a
+    serving variant, longest reading first (`variant_ladder`). 'thinking' is a mode only after a colon
+    ('glm-5:thinking') or of a model that thinks (`_Index.thinks`): an open-weights lab's own
+    "-Thinking" checkpoint is a release of its own."""
     same = index.matches(keys)  # the exact name: a re-upload or reseller alias, whoever's namespace
     if len(same) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(same)))
@@ -388,23 +507,43 @@ def _attach(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | N
         return None
     orgs = _orgs(cluster.records)
     colon = all(re.search(r":think", r.model_id, re.IGNORECASE) for r in cluster.records)
-    plain = {strip_variant(k, thinking=False) for k in keys} - keys
-    variant = index.matches({k for k in plain if k}, orgs)
-    if not variant:
-        modes = {strip_variant(k) for k in keys} - keys - plain
-        variant = {m for m in index.matches({k for k in modes if k}, orgs) if colon or m not in index.open}
-    if len(variant) == 1:
-        return _listing(cluster, Evidence.VARIANT, next(iter(variant)))
-    if variant:
-        return None
-    sized = {
-        m
-        for m in index.same_but_size(keys | {k for k in plain if k})
-        if not (orgs and index.orgs[m] and not orgs & index.orgs[m])
+    readings = _readings(cluster, keys, orgs)
+    tried: set[Key] = set()
+    for reading, undated in readings:
+        for key, dropped in variant_ladder(reading, providers):
+            if key in tried or not key:
+                continue
+            tried.add(key)
+            quantised = any(t in QUANT_WORDS or t in _PRECISION or _QUANT_LEVEL.fullmatch(t) for t in dropped)
+            found = index.matches({key}, None if quantised else orgs)  # a quantiser's namespace is no maker
+            if undated or any(_CONTEXT_TIER.fullmatch(t) for t in dropped):  # not another snapshot's
+                found = {m for m in found if not index.dated(m)}
+            if dropped & {"thinking", "think", "reasoning"} and not colon:
+                found = {m for m in found if index.thinks(m)}
+            if len(found) == 1:
+                return _listing(cluster, Evidence.VARIANT, next(iter(found)))
+            if found:
+                return None
+    plain = {strip_variant(k, thinking=False) for k, _ in readings} - keys
+    sized = index.same_but_size(keys) | {
+        m for m in index.same_but_size({k for k in plain if k}) if not index.dated(m)
     }
+    sized = {m for m in sized if not (orgs and index.orgs[m] and not orgs & index.orgs[m])}
     if len(sized) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(sized)))
     return None
+
+
+def _readings(cluster: ModelCluster, keys: set[Key], orgs: set[str]) -> list[tuple[Key, bool]]:
+    """The listing's keys, then without reseller affixes or a leading brand of its developer, then
+    without preview and date tags (flagged True: such a reading never names a dated model)."""
+    resold = {name_key(n) for r in cluster.records for n in reseller_names(r)}
+    branded = {k[1:] for k in keys | resold if len(k) > 2 and org_id(k[0]) and org_id(k[0]) in orgs}
+    out: list[Key] = []
+    for group in (sorted(keys), sorted(resold | branded)):
+        out += [k for k in group if k not in out]
+    undated = [p for p in dict.fromkeys(without_previews(k) for k in out) if p not in out]
+    return [(k, False) for k in out] + [(k, True) for k in undated]
 
 
 def _derivative(

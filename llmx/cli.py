@@ -23,7 +23,9 @@ from .catalog_cli import catalog_app
 from .console import fail, open_context, out, progress_bar
 from .eval_cli import evaluate
 from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
+from .serve_cli import serve
 from .ui_cli import ui, up
+from .users_cli import users_app
 
 app = typer.Typer(help="LLMXplorer: a knowledge graph of the LLM landscape.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Ingestion jobs.", no_args_is_help=True)
@@ -32,11 +34,13 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(users_app, name="users")
 ingest_app.command("news")(ingest_news)
 app.command("ask")(ask)
 app.command("eval")(evaluate)
 app.command("ui")(ui)
 app.command("up")(up)
+app.command("serve")(serve)
 
 
 def run_catalog_ingest(
