@@ -8,7 +8,8 @@ the model cards (the card line) and the tests. Adding an attribute is one `Attri
 here, plus the catalog writing its property onto `Model` nodes.
 
 The registry's order is the order an overview ("tell me about X"), a comparison and the model card
-show facts in.
+show facts in (the card states open weights before the licence since this registry; graph evidence
+and answers are unchanged).
 """
 
 from __future__ import annotations
@@ -187,15 +188,6 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         sentence=lambda n, v, _: f"{n} has a knowledge cutoff of {v}",
     ),
     Attribute(
-        "license",
-        cue=_rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
-        relation="license", compared=True, refuse_unknown=True,
-        sentence=_licence_sentence, missing="The catalog has no licence for {name}",
-        card=lambda f: f"Licence: {f.get('license_name') or f['license']}."
-        if f.get("license_name") or f.get("license") else None,
-        fields=("license_name", "license"),
-    ),
-    Attribute(
         "open_weights",
         cue=_rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bweights\b.{0,40}\b(openly|publicly|available|released)\b"
                 r"|\bdownload\w*\b|\bself-?host\w*\b|\bclosed\b|\bproprietary\b"),
@@ -203,6 +195,15 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         sentence=lambda n, v, _: f"{n} has open weights" if v else f"{n} does not have open weights (API only)",
         card=lambda f: None if f.get("open_weights") is None else
         "Open weights." if f["open_weights"] else "Closed weights (API only).",
+    ),
+    Attribute(
+        "license",
+        cue=_rx(r"\blicen[cs]\w*\b|\bcommercial use\b|\bterms of use\b"),
+        relation="license", compared=True, refuse_unknown=True,
+        sentence=_licence_sentence, missing="The catalog has no licence for {name}",
+        card=lambda f: f"Licence: {f.get('license_name') or f['license']}."
+        if f.get("license_name") or f.get("license") else None,
+        fields=("license_name", "license"),
     ),
     Attribute(
         "modalities",
