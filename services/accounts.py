@@ -211,15 +211,18 @@ def authenticate(db: StateDb, token: str) -> UserPublic | None:
 
 
 def ensure_bootstrap_admin(db: StateDb, key_file: Path, *, ttl_days: int) -> bool:
-    """On a database without users: an `admin` of tenant `default`, its key written to `key_file` (0600).
+    """On a database without an admin (users made with `llmx users create` before the first start do
+    not count): an `admin` of tenant `default`, its key written to `key_file` (0600).
 
     Returns whether it created them. The key is in that file only; delete the file once it is kept
     somewhere safe.
     """
     with db.session() as s:
-        if s.scalar(select(User.id).limit(1)) is not None:
+        if s.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
             return False
-    user = create_user(db, BOOTSTRAP_USER, tenant=BOOTSTRAP_TENANT, role="admin")
+        taken = s.scalar(select(User.id).where(User.name == BOOTSTRAP_USER)) is not None
+    name = f"{BOOTSTRAP_USER}-{secrets.token_hex(3)}" if taken else BOOTSTRAP_USER
+    user = create_user(db, name, tenant=BOOTSTRAP_TENANT, role="admin")
     new = create_key(db, user.id, ttl_days=ttl_days, label="bootstrap")
     key_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
