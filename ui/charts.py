@@ -22,7 +22,7 @@ def release_timeline(models: list[ModelSummary]) -> alt.Chart | None:
         alt.Chart(frame.dropna(subset=["released"]), title="Release timeline")
         .mark_circle(size=90)
         .encode(
-            x=alt.X("released:T", title="Release date"),
+            x=alt.X("released:T", title="Release date", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("organisation:N", title=None, sort="-x"),
             color=alt.Color("organisation:N", legend=None),
             tooltip=["model", "organisation", alt.Tooltip("released:T"), "context"],
@@ -94,14 +94,16 @@ def neighbourhood_dot(hood: Neighbourhood) -> str:
     """The node and its neighbours as Graphviz DOT (drawn by the browser; zoom with the page)."""
     centre = _dot_id(hood.kind, hood.id)
     lines = [
-        "digraph G {", "rankdir=LR; bgcolor=transparent;",
-        'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fontcolor=white];',
+        "digraph G {", "rankdir=LR; bgcolor=transparent; ranksep=0.6; nodesep=0.08;",
+        'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, fontcolor=white, height=0.3, margin="0.08,0.03"];',
         'edge [fontname="Helvetica", fontsize=8, color="#888888", fontcolor="#666666"];',
-        f'{centre} [label="{_label(hood.label, hood.id)}", fillcolor="{COLOURS.get(hood.kind, "#555")}", penwidth=3];',
+        f'{centre} [label="{_label(hood.label, hood.id)}", fillcolor="{COLOURS.get(hood.kind.lower(), "#555")}", penwidth=3];',
     ]  # fmt: skip
     for n in hood.neighbours:
         other = _dot_id(n.kind, n.id)
-        lines.append(f'{other} [label="{_label(n.label, n.id)}", fillcolor="{COLOURS.get(n.kind, "#777")}"];')
+        lines.append(
+            f'{other} [label="{_label(n.label, n.id)}", fillcolor="{COLOURS.get(n.kind.lower(), "#777")}"];'
+        )
         a, b = (centre, other) if n.outgoing is not False else (other, centre)
         lines.append(f'{a} -> {b} [label="{n.relation}"];')
     lines.append("}")

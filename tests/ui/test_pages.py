@@ -28,6 +28,7 @@ def open_page(world: UiWorld, role: str, page: str | None = None, **session: Any
     if page:
         at.switch_page(page).run()
     assert not at.exception, at.exception
+    assert not at.get("help"), "a bare expression in a page was shown by Streamlit's magic"
     return at
 
 
@@ -149,6 +150,7 @@ def test_compare_puts_two_models_side_by_side(ui_world: UiWorld) -> None:
     names = [s.value for s in at.subheader]
     assert len(names) == 2 and list(table.columns) == names
     assert "context length" in table.index
+    assert len(at.get("vega_lite_chart")) == 2  # benchmark bars, context vs price
 
 
 def test_compare_takes_at_most_four(ui_world: UiWorld) -> None:
@@ -162,7 +164,9 @@ def test_compare_takes_at_most_four(ui_world: UiWorld) -> None:
 def test_news_lists_articles_with_sentiment_and_filters_by_model(ui_world: UiWorld) -> None:
     at = open_page(ui_world, "viewer", "pages/news.py")
     frame = at.dataframe[0].value
-    assert len(frame) > 0 and {"title", "published", "sentiment", "mood", "link"} <= set(frame.columns)
+    assert len(frame) > 0 and {"title", "published", "source", "link"} <= set(frame.columns)
+    scored = "sentiment" in frame.columns
+    assert scored == ("does not report sentiment" not in texts(at))
     [top] = ui_world.ctx.store.read(
         "MATCH (a:Article)-[:MENTIONS]->(m:Model) RETURN m.id AS id, count(a) AS n ORDER BY n DESC, id LIMIT 1"
     )

@@ -177,7 +177,7 @@ def monitoring_tab(client: ApiClient) -> None:
                 y=alt.Y("route:N", title=None, sort="-x"), x=alt.X("requests:Q"),
                 color=alt.Color("mean_ms:Q", title="mean ms"), tooltip=["route", "requests", "mean_ms"],
             ),
-            use_container_width=True,
+            width="stretch",
         )  # fmt: skip
     flags = pd.DataFrame(
         [
@@ -188,7 +188,7 @@ def monitoring_tab(client: ApiClient) -> None:
     )
     if not flags.empty:
         st.altair_chart(alt.Chart(flags, title="Answer-quality and safety flags").mark_bar().encode(
-            x="count:Q", y=alt.Y("flag:N", title=None)), use_container_width=True)  # fmt: skip
+            x="count:Q", y=alt.Y("flag:N", title=None)), width="stretch")  # fmt: skip
     if len(snapshots) > 1:
         drift = pd.DataFrame(snapshots).assign(t=lambda f: pd.to_datetime(f["t"], unit="s"))
         st.line_chart(drift, x="t", y=["mean_latency_ms", "flags_per_100"])

@@ -26,7 +26,11 @@ with st.sidebar:
 
 
 def render_citation(c: Citation) -> None:
-    label = f"[{c.n}] {c.title or c.id}"
+    if c.kind == "fact" and c.fact is not None:
+        what = " · ".join(p for p in (c.fact.subject, c.fact.attribute, c.fact.qualifier) if p)
+        label = f"[{c.n}] Graph fact · {what}"
+    else:
+        label = f"[{c.n}] {c.title or c.id}" + (f" · {c.date[:10]}" if c.date else "")
     with st.expander(label):
         if c.kind == "fact" and c.fact is not None:
             parts = [p for p in (c.fact.attribute, c.fact.qualifier) if p]

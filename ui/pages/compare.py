@@ -27,8 +27,15 @@ models = state.call(lambda: client.compare(ids))
 if not models:
     st.stop()
 
-ROWS = ("organization", "license", "release_date", "context_length", "max_output_tokens", "parameters",
-        "open_weights", "knowledge_cutoff")  # fmt: skip
+ROWS = (
+    "organization",
+    "license",
+    "release_date",
+    "context_length",
+    "max_output",
+    "parameters",
+    "open_weights",
+)
 cols = st.columns(len(models))
 for col, m in zip(cols, models, strict=True):
     with col:
@@ -60,9 +67,12 @@ left, right = st.columns(2)
 bars = charts.benchmark_bars(models)
 scatter = charts.context_vs_price(models)
 with left:
-    st.altair_chart(bars, use_container_width=True) if bars is not None else st.info("No benchmark scores.")
+    if bars is not None:
+        st.altair_chart(bars, width="stretch")
+    else:
+        st.info("No benchmark scores the models share.")
 with right:
     if scatter is not None:
-        st.altair_chart(scatter, use_container_width=True)
+        st.altair_chart(scatter, width="stretch")
     else:
         st.info("No prices to plot against context length.")

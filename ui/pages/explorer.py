@@ -82,4 +82,4 @@ if names:
             st.caption("Pick two to four models to compare them side by side.")
     timeline = charts.release_timeline(result.items)
     if timeline is not None:
-        st.altair_chart(timeline, use_container_width=True)
+        st.altair_chart(timeline, width="stretch")

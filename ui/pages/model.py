@@ -57,7 +57,7 @@ with tabs[1]:
     if bars is None:
         st.info("No benchmark scores for this model.")
     else:
-        st.altair_chart(bars, use_container_width=True)
+        st.altair_chart(bars, width="stretch")
         st.dataframe(pd.DataFrame([b.model_dump() for b in detail.benchmarks]), hide_index=True)
 with tabs[2]:
     if detail.providers:
@@ -86,7 +86,7 @@ with tabs[5]:
     kind: NodeKind = centre[0]  # type: ignore[assignment]
     hood = state.call(lambda: client.graph(kind, centre[1], limit=40))
     if hood is not None:
-        st.graphviz_chart(charts.neighbourhood_dot(hood), use_container_width=True)
+        st.graphviz_chart(charts.neighbourhood_dot(hood), width="stretch")
         options = {(n.kind, n.id): f"{n.kind}: {n.label or n.id} ({n.relation})" for n in hood.neighbours}
         options[("model", detail.id)] = f"model: {detail.title} (back to this model)"
         picked = st.selectbox("Walk to a neighbour", list(options), format_func=options.__getitem__,

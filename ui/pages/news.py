@@ -47,6 +47,9 @@ frame = pd.DataFrame(
         for n in items
     ]
 )  # fmt: skip
+scored = frame.dropna(subset=["sentiment"])
+if scored.empty:  # say so once rather than show two empty columns
+    frame = frame.drop(columns=["sentiment", "mood"])
 st.dataframe(
     frame, hide_index=True,
     column_config={
@@ -54,7 +57,6 @@ st.dataframe(
         "sentiment": st.column_config.ProgressColumn("sentiment", min_value=-1.0, max_value=1.0, format="%.2f"),
     },
 )  # fmt: skip
-scored = frame.dropna(subset=["sentiment"])
 if not scored.empty:
     scored = scored.assign(published=pd.to_datetime(scored["published"], errors="coerce"))
     st.altair_chart(
@@ -64,7 +66,7 @@ if not scored.empty:
                                                       range=["#E45756", "#BAB0AC", "#54A24B"])),
             tooltip=["title", "source", "sentiment"],
         ),
-        use_container_width=True,
+        width="stretch",
     )  # fmt: skip
 else:
     st.caption("The API does not report sentiment for these articles.")
