@@ -34,7 +34,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.address", host,
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
     ]  # fmt: skip
 
 
