@@ -386,7 +386,14 @@ class ApiClient:
 
     # -- identity and health -------------------------------------------------------------------
     def me(self) -> Me:
-        me: Me = self._get("/v1/me", Me)
+        try:
+            me: Me = self._get("/v1/me", Me)
+        except ApiError as exc:
+            if exc.status == 404:  # an API without api/routes/me.py registered
+                raise ApiError(
+                    404, "This API has no GET /v1/me, which sign-in needs; update the API."
+                ) from exc
+            raise
         if me.role == "anonymous":
             raise ApiError(401, "Sign in with an API key.", "unauthenticated")
         return me

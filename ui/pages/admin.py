@@ -43,11 +43,15 @@ def jobs_tab(client: ApiClient, me: Me) -> None:
             if job.error:
                 st.error(job.error)
             summary = job.summary or {}
-            quarantined = summary.get("quarantined_rows") or summary.get("quarantine") or []
-            st.json({k: v for k, v in summary.items() if k not in ("quarantined_rows", "quarantine")})
-            if isinstance(quarantined, list) and quarantined:
-                st.markdown("**Quarantined rows**")
-                st.dataframe(pd.DataFrame(quarantined), hide_index=True)
+            by_reason = summary.get("quarantined_by_reason") or {}
+            if by_reason:
+                st.markdown(
+                    f"**Quarantined rows: {summary.get('quarantined', 0)}** (kept in the graph with their reason)"
+                )
+                st.dataframe(
+                    pd.DataFrame(sorted(by_reason.items()), columns=["reason", "rows"]), hide_index=True
+                )
+            st.json(summary, expanded=False)
 
 
 def documents_tab(client: ApiClient, me: Me) -> None:
