@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from .curation import Curation, Decision
 from .orgs import normalize, org_from_source, org_id
@@ -103,6 +104,9 @@ class Evidence(StrEnum):
     DERIVATIVE = "derivative of a canonical model"
     MAKER_NAMESPACE = "id names its maker"
     VARIANT = "serving variant of a canonical model"
+    TWIN = (
+        "another id of a canonical model (the developer's name for its dated id, its release month, or 'X.0')"
+    )
     SAME_NAME = "same name as a canonical model"
     AMBIGUOUS = "could be more than one canonical model"
     NO_MATCH = "no canonical model matches"
@@ -403,6 +407,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
     curation = curation or Curation()
     keys = {c.id: set().union(*(record_keys(r) for r in c.records)) for c in clusters}
     providers = _providers(clusters)
+    resellers = _resellers(clusters)
     decisions = {c.id: curation.find(_names(c)) for c in clusters}
     index = _Index()
     models: dict[str, CanonicalModel] = {}
@@ -425,22 +430,35 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
     tags = frozenset(p for p in providers if p not in words)  # 'sambanova', never 'nova'
     listings: list[Listing] = []
     pending: list[ModelCluster] = []
+    decided: list[ModelCluster] = []
     for cluster in rest:  # pass 2: variants and aliases of those; derivatives; named makers
         decision = decisions[cluster.id]
         if decision is not None:
-            listings.append(_decided(cluster, decision, models))
+            decided.append(cluster)  # applied once every model exists (pass 3)
         elif listing := _attach(cluster, keys[cluster.id], index, tags):
             listings.append(listing)
-        elif model := _model_of_its_own(cluster, keys[cluster.id], index, providers):
+        elif model := _model_of_its_own(cluster, keys[cluster.id], index, providers, resellers):
             add(model)
         else:
             pending.append(cluster)
-    for cluster in pending:  # pass 3: listings of derivatives and named makers, else unresolved
+    for cluster in decided:
+        decision = decisions[cluster.id]
+        assert decision is not None
+        listings.append(_decided(cluster, decision, models))
+    for cluster in pending:  # pass 3: decisions; listings of derivatives and named makers, else unresolved
         listing = _attach(cluster, keys[cluster.id], index, tags) or _unresolved(
             cluster, keys[cluster.id], index
         )
         listings.append(listing)
 
+    twins = _twins(models, keys, index)
+    for twin, target_id in twins.items():  # a second id of one model: a listing of the first
+        model = models.pop(twin)
+        listings.append(Listing(model.id, model.records, model.aliases, Evidence.TWIN, target_id))
+    for listing in listings:
+        listing.model_id = twins.get(listing.model_id or "", listing.model_id)
+    for model in models.values():
+        model.base_id = twins.get(model.base_id or "", model.base_id)
     for listing in listings:
         if listing.model_id is not None:
             target = models[listing.model_id]
@@ -448,6 +466,91 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
             target.aliases = sorted({*target.aliases, *listing.aliases})
             target.listings.append(listing.id)
     return Identity(models=list(models.values()), listings=listings)
+
+
+_YYMM = re.compile(r"2[3-9](?:0[1-9]|1[0-2])")
+
+
+def _twins(models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: _Index) -> dict[str, str]:
+    """Canonical models that are another id of a canonical model of the same developer, never a curated
+    one (id -> the model it is). Mistral, for one, serves a model under a dated id and a marketing name
+    ('mistral-medium-2505' and 'mistral-medium-3'); the data's own evidence ties them:
+      1. the developer's own record names the dated id with the other's name ("Mistral Medium 3");
+      2. the same words and sizes, and the dated id's YYMM tag is the other's release month (its
+         developer's or curated records' dates, else all) or its own tag, the version numbers not
+         contradicting ('ministral-14b' and 'ministral-3-14b-2512' of December 2025);
+      3. 'X.0' is X ('mistral-large-4-0').
+    An id matching more than one model is left alone; the dated id (or the one with more records) stays."""
+    out: dict[str, str] = {}
+    for _ in range(3):  # twins of twins: 'ministral-14b' once 'ministral-3-14b-2512' is one
+        found = _twin_round({m: v for m, v in models.items() if m not in out}, keys, index)
+        if not found:
+            break
+        out |= found
+    return out
+
+
+def _twin_round(
+    models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: _Index
+) -> dict[str, str]:
+    info = {mid: _twin_info(m, keys[mid]) for mid, m in models.items()}
+    out: dict[str, str] = {}
+    for mid, model in models.items():
+        if model.evidence in (Evidence.CURATED, Evidence.CURATION) or any(
+            r.source in CURATED for r in model.records
+        ):
+            continue
+        mine = info[mid]
+        found: set[str] = set()
+        for other, theirs in info.items():
+            if other == mid or (
+                index.orgs[mid] and index.orgs[other] and not index.orgs[mid] & index.orgs[other]
+            ):
+                continue
+            if not (index.orgs[mid] or index.orgs[other]):
+                continue
+            named = bool(keys[mid] & theirs["declared"]) and bool(theirs["tag"]) and not mine["tag"]
+            month = (
+                theirs["tag"]
+                and mine["shape"] == theirs["shape"]
+                and (not mine["versions"] or not theirs["versions"] or mine["versions"] == theirs["versions"])
+                and (theirs["tag"] == mine["tag"] or (not mine["tag"] and theirs["tag"] in mine["months"]))
+                and (
+                    mine["tag"] == ""
+                    or len(models[other].records) > len(model.records)
+                    or (len(models[other].records) == len(model.records) and other < mid)
+                )
+            )
+            zero = any(
+                k[-1] == "0" and len(k) > 2 and k[-2].isdigit() and k[:-1] in keys[other] for k in keys[mid]
+            )
+            if named or month or zero:
+                found.add(other)
+        if len(found) == 1:
+            out[mid] = next(iter(found))
+    return {m: t for m, t in out.items() if t not in out}
+
+
+def _twin_info(model: CanonicalModel, keys: set[Key]) -> dict[str, Any]:
+    key = min(keys, key=lambda k: (len(k), k)) if keys else ()
+    tag = key[-1] if key and _YYMM.fullmatch(key[-1]) else ""
+    body = key[:-1] if tag else key
+    dated = [r for r in model.records if r.release_date]
+    own = [r for r in dated if r.first_party or r.source in CURATED] or dated
+    return {
+        "declared": {
+            name_key(r.name) for r in model.records if r.first_party and not _POINTER.search(r.model_id)
+        },
+        "tag": tag,
+        "shape": (
+            frozenset(t for t in body if t.isalpha()),
+            frozenset(body) - frozenset(without_sizes(body)),
+        ),
+        "versions": tuple(t for t in without_sizes(body) if t.isdigit()),
+        "months": {
+            f"{r.release_date.year % 100:02d}{r.release_date.month:02d}" for r in own if r.release_date
+        },
+    }
 
 
 def _names(cluster: ModelCluster) -> set[str]:
@@ -582,7 +685,11 @@ def _providers(clusters: Sequence[ModelCluster]) -> frozenset[str]:
 
 
 def _model_of_its_own(
-    cluster: ModelCluster, keys: set[Key], index: _Index, providers: frozenset[str]
+    cluster: ModelCluster,
+    keys: set[Key],
+    index: _Index,
+    providers: frozenset[str],
+    resellers: frozenset[str] = frozenset(),
 ) -> CanonicalModel | None:
     """A derivative (rule 4) or a named maker's model (rule 5); never a moving alias, and never a
     serving provider's variant of a canonical model ('cerebras/qwen3-32b-cs', 'deepseek-r1-sambanova')."""
@@ -595,7 +702,26 @@ def _model_of_its_own(
     derivative = _derivative(cluster, keys, index, providers)
     if derivative is not None or near:
         return derivative
-    return _named_maker(cluster)
+    return _named_maker(cluster, _routers(resellers, index))
+
+
+def _routers(resellers: frozenset[str], index: _Index) -> frozenset[str]:
+    """Resellers (normalised) that develop no canonical model of their own."""
+    developers = {normalize(o) for orgs in index.orgs.values() for o in orgs}
+    return frozenset(p for p in resellers if p not in developers)
+
+
+def _resellers(clusters: Sequence[ModelCluster], least: int = 3) -> frozenset[str]:
+    """Serving providers (normalised) whose catalogue holds models of at least `least` developers."""
+    served: dict[str, set[str]] = defaultdict(set)
+    for cluster in clusters:
+        for record in cluster.records:
+            if record.organization and "/" in record.source_key:
+                served[normalize(record.source_key.split("/", 1)[0])].add(record.organization)
+            for offer in record.offers:
+                if record.organization:
+                    served[normalize(offer.provider_id)].add(record.organization)
+    return frozenset(p for p, orgs in served.items() if len(orgs) >= least)
 
 
 def _near_canonical(keys: set[Key], index: _Index) -> bool:
@@ -609,9 +735,13 @@ def _near_canonical(keys: set[Key], index: _Index) -> bool:
     return False
 
 
-def _named_maker(cluster: ModelCluster) -> CanonicalModel | None:
+def _named_maker(cluster: ModelCluster, routers: frozenset[str] = frozenset()) -> CanonicalModel | None:
+    """Rule 5, unless the owner is a router: a serving provider that resells several developers' models
+    and develops no canonical model ('openrouter/owl-alpha', a stealth model: its maker is not named)."""
     maker = maker_of(cluster.records)
-    return None if maker is None else _model(cluster, Evidence.MAKER_NAMESPACE, maker)
+    if maker is None or normalize(maker) in routers:
+        return None
+    return _model(cluster, Evidence.MAKER_NAMESPACE, maker)
 
 
 def _unresolved(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .curation import load_curation
-from .identity import Identity, identify
+from .identity import Evidence, Identity, identify
 from .records import ModelRecord
 from .resolve import ModelResolver
 from .sources import readers_for
@@ -51,11 +51,14 @@ def identity_of(data_dir: Path) -> Identity:
 def evaluate_listing_pairs(identity: Identity, path: Path = PAIRS) -> dict[str, Any]:
     """Confusion counts, precision and recall, and the misclassified rows."""
     owner = {f"{r.source.value}:{r.source_key}": m.id for m in identity.models for r in m.records}
+    # a labelled model found to be another id of a canonical model (Evidence.TWIN) is that model
+    twin = {x.id: x.model_id for x in identity.listings if x.evidence is Evidence.TWIN and x.model_id}
     tp = fp = fn = tn = 0
     wrong: list[dict[str, str]] = []
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            truth, said = row["same"].strip() == "1", owner.get(row["record"]) == row["model_id"]
+            model_id = twin.get(row["model_id"], row["model_id"])
+            truth, said = row["same"].strip() == "1", owner.get(row["record"]) == model_id
             tp += truth and said
             fp += said and not truth
             fn += truth and not said

@@ -4,11 +4,11 @@ Rule (the raw names all stay in `aliases`):
   1. the records' own names, best record first (llm-stats, first-party, Epoch, models.dev),
      never litellm's (its names are routing keys);
   2. each name loses a leading provider label ("Anthropic: ", "Sao10K: ") and serving tags
-     ("(FP8)", "MLX 4-bit", "(free)"); when the label is the family word the id starts with
+     ("(FP8)", "MLX 4-bit", "(free)", a reseller's YYMMDD snapshot tag "(251228)"); when the label is the family word the id starts with
      ("Mistral: Saba" for mistral-saba), it is kept as a word ("Mistral Saba");
   3. the first name that is not a raw id (no "/", not a lower-case hyphenated key) is shown;
   4. otherwise the best record's id is written out: its last path segment, separators as spaces,
-     each word cased as the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B
+     without 'hf' and 'latest', each word cased as the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B
      Base"), sizes upper-cased ("8b" -> "8B").
 """
 
@@ -23,7 +23,8 @@ from .resolve import name_key
 
 _LABEL = re.compile(r"^\s*([^:/()]{1,40}?):\s+(?=\S)")
 _SERVING_TAG = re.compile(
-    r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|q\d[^)]*)\)"
+    r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|q\d[^)]*"
+    r"|2[3-9](?:0[1-9]|1[0-2])[0-3]\d)\)"
     r"|\b(?:fp8|fp4|nvfp4|bf16|int4|int8|awq|gguf)\b|\bmlx(?:\s+\d+-?bit)?\b)",
     re.IGNORECASE,
 )
@@ -74,7 +75,7 @@ def pretty_id(model_id: str, casing: Casing) -> str:
     bare = model_id.rsplit("/", 1)[-1].split(":", 1)[0]
     bare = re.sub(r"(?<=\d)p(?=\d)", ".", bare)
     words: list[str] = []
-    for word in (w for w in re.split(r"[-_\s]+", bare) if w and w.lower() != "hf"):
+    for word in (w for w in re.split(r"[-_\s]+", bare) if w and w.lower() not in ("hf", "latest")):
         last = words[-1].lstrip("vV") if words else ""
         if words and _MINOR.fullmatch(word) and _MINOR.fullmatch(last) and "." not in last:
             words[-1] = f"{words[-1]}.{word}"  # 'claude-haiku-5-5' -> 'Claude Haiku 5.5'

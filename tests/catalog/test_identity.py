@@ -4,6 +4,7 @@ hand-labelled listing pairs (pure logic: records built by hand, except the pair 
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,7 @@ def test_strip_variant(key: tuple[str, ...], expected: tuple[str, ...]) -> None:
         ("Mistral: Saba", "mistralai/mistral-saba", "Mistral Saba"),
         ("Qwen 3.5 9B (Q4_K_M)", "qwen3_5-9b-q4_k_m", "Qwen 3.5 9B"),
         ("Mistral Large (latest)", "mistral-large-latest", "Mistral Large"),
+        ("Seed 1.8 (251228)", "seed-1-8-251228", "Seed 1.8"),
     ],
 )
 def test_clean_name(name: str, model_id: str, expected: str) -> None:
@@ -157,6 +159,7 @@ def test_clean_name(name: str, model_id: str, expected: str) -> None:
 def test_raw_ids_are_written_out_and_litellm_keys_never_shown() -> None:
     assert pretty_id("deepseek-coder-1b-base", {"deepseek": "DeepSeek"}) == "DeepSeek Coder 1B Base"
     assert pretty_id("claude-haiku-5-5", {}) == "Claude Haiku 5.5"
+    assert pretty_id("xai/grok-build-latest", {}) == "Grok Build"
     records = [rec(LL, "fireworks_ai/accounts/fireworks/models/qwen2-vl-2b-instruct", "qwen2-vl-2b-instruct")]
     assert display_name(records, {"qwen2": "Qwen2", "vl": "VL"}) == "Qwen2 VL 2B Instruct"
     assert name_key("Qwen2 VL 2B Instruct") == name_key("qwen2-vl-2b-instruct")
@@ -251,3 +254,58 @@ def test_a_quantisers_namespace_and_a_serving_providers_name_are_no_model_of_the
     assert model_of(identity, quant.source_key) == model_of(identity, kimi.source_key)
     assert model_of(identity, served.source_key) == model_of(identity, r1.source_key)
     assert model_of(identity, tune.source_key) != model_of(identity, llama.source_key)
+
+
+def test_a_dated_id_and_its_marketing_name_are_one_model() -> None:
+    dated = rec(
+        MD, "mistral/mistral-medium-2505", name="Mistral Medium 3", organization="mistral", first_party=True
+    )
+    named = rec(LL, "mistral/mistral-medium-3", organization="mistral", first_party=True)
+    tagged = rec(LL, "mistral/ministral-14b-2512", organization="mistral", first_party=True)
+    versioned = rec(LL, "mistral/ministral-3-14b-2512", organization="mistral", first_party=True)
+    bare = rec(MD, "vercel/mistral/ministral-14b", name="Ministral 14B", organization="mistral",
+               first_party=False, release_date=date(2025, 12, 1))  # fmt: skip
+    bare_api = rec(LL, "mistral/ministral-14b", organization="mistral", first_party=True)
+    four = rec(LL, "mistral/mistral-large-4", organization="mistral", first_party=True)
+    four_oh = rec(LL, "mistral/mistral-large-4-0", organization="mistral", first_party=True)
+    other = rec(LL, "mistral/ministral-8b-2512", organization="mistral", first_party=True)
+    identity = run(dated, named, tagged, versioned, bare, bare_api, four, four_oh, other)
+    assert model_of(identity, named.source_key) == model_of(identity, dated.source_key)
+    assert {model_of(identity, r.source_key) for r in (versioned, bare, bare_api)} == {
+        model_of(identity, tagged.source_key)
+    }
+    assert model_of(identity, four_oh.source_key) == model_of(identity, four.source_key)
+    assert len(identity.models) == 4
+    twins = {x.id for x in identity.listings if x.evidence is Evidence.TWIN}
+    assert "mistral-medium-3" in twins and "mistral-large-4-0" in twins
+
+
+def test_a_routers_namespace_names_no_maker() -> None:
+    served = [rec(LL, f"openrouter/{org}/m-{org}", organization=org) for org in ("meta", "google", "xai")]
+    stealth = rec(MD, "kilo/openrouter/owl-alpha", name="Owl Alpha")
+    maker = rec(MD, "nano-gpt/arcee-ai/trinity-mini", name="Trinity Mini")
+    identity = run(*served, stealth, maker)
+    assert model_of(identity, stealth.source_key) is None
+    assert model_of(identity, maker.source_key) is not None
+
+
+def test_the_shipped_curation_decisions_all_apply(shared_data: Path) -> None:
+    """Every decision in catalog/curation.yaml still finds its listing, and an attach its model."""
+    identity = identity_of(shared_data)
+    curation = load_curation()
+    assert len(curation.decisions) >= 10 and all(d.note for d in curation.decisions)
+    for decision in curation.decisions:
+        listing = next((x for x in identity.listings if decision.listing.casefold() in _folded(x)), None)
+        model = next((m for m in identity.models if decision.listing.casefold() in _folded(m)), None)
+        if decision.attach:
+            assert listing is not None and listing.model_id == decision.attach, decision
+        elif decision.keep:
+            assert listing is not None and not listing.resolved, decision
+        else:
+            assert model is not None and model.evidence is Evidence.CURATION, decision
+
+
+def _folded(item: object) -> set[str]:
+    records = getattr(item, "records", [])
+    names = {getattr(item, "id", ""), *getattr(item, "aliases", []), *(r.source_key for r in records)}
+    return {n.casefold() for n in names}
