@@ -22,6 +22,7 @@ from .ask_cli import ask
 from .catalog_cli import catalog_app
 from .console import fail, open_context, out, progress_bar
 from .eval_cli import evaluate
+from .finetune_cli import finetune_app
 from .news_cli import index_app, ingest_news, news_inputs, print_news_summary, run_news_ingest
 from .serve_cli import serve
 from .ui_cli import ui, up
@@ -35,6 +36,7 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(users_app, name="users")
+app.add_typer(finetune_app, name="finetune")
 ingest_app.command("news")(ingest_news)
 app.command("ask")(ask)
 app.command("eval")(evaluate)

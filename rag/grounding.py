@@ -38,8 +38,8 @@ _REFUSAL = re.compile(
     r"no (?:data|record|evidence))",
     re.IGNORECASE,
 )
-_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"}  # fmt: skip
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]  # fmt: skip
 # Words any answer may use without the evidence holding them: grammar and the vocabulary of the
 # fact sentences' own relations (checked against the registry's phrasings by a test).
 _ALLOWED_WORDS = """
@@ -112,11 +112,11 @@ def _sentence_problems(
             yield "number not in the cited evidence", raw
     support_key = _key(support)
     support_words = _stems(support) | _stems(question)
-    has_date = bool(re.search(r"\d{4}-\d{2}", support)) or any(m in support.lower() for m in _MONTHS)
+    months = _support_months(support)
     for i, word in enumerate(_WORD.findall(claim_text)):
         lower = word.lower()
         if lower in _MONTHS:
-            if not has_date:
+            if _MONTHS.index(lower) + 1 not in months:
                 yield "date not in the cited evidence", word
             continue
         if _is_name(word, first=i == 0) and lower not in ALLOWED:
@@ -171,6 +171,13 @@ def _support_numbers(text: str) -> set[float]:
             out.add(round(value * 100, 6))
             out.add(round(value * 100, 1))
     return out
+
+
+def _support_months(text: str) -> set[int]:
+    """The months the evidence's dates name: 2024-05-13 and 'May 2024' both give 5."""
+    months = {int(m) for m in re.findall(r"\b\d{4}-(\d{2})(?:-\d{2})?\b", text) if 1 <= int(m) <= 12}
+    lower = text.lower()
+    return months | {i + 1 for i, name in enumerate(_MONTHS) if re.search(rf"\b{name}\b", lower)}
 
 
 def _key(text: str) -> str:

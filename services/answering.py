@@ -6,10 +6,12 @@ may not read is ever ranked, phrased or cited.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from core.access import AccessFilter
 from core.errors import InvalidInput
+from finetune.monitor import log_answer
 from rag.answer import Answerer
 from rag.qa import Answer, RetrievalResult
 
@@ -53,4 +55,9 @@ def ask(
         max_new_tokens=max_new_tokens or ctx.settings.chat_max_new_tokens,
         phrase_facts=phrase_facts,
     )
-    return answerer.answer(result)
+    answer = answerer.answer(result)
+    # Stage 7 of fine-tuning: the answer log (ids and results, no confidential text); a full or
+    # read-only disk must not stop answers.
+    with contextlib.suppress(OSError):
+        log_answer(ctx.settings.log_dir, answer, model=ctx.generator.name)
+    return answer

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Self
 
 from core.settings import Settings
+from finetune.registry import with_active_adapter
 from kg.store import GraphStore
 from rag.indexes import ChunkIndexes
 from rag.pipeline import build_generator, build_hybrid, open_indexes
@@ -37,6 +38,7 @@ class AppContext:
             self.__dict__["indexes"] = indexes
         if generator is not None:
             self.__dict__["generator"] = generator
+        self._fixed_generator = generator is not None
         self._fixed_retriever = retriever
 
     @cached_property
@@ -54,9 +56,20 @@ class AppContext:
 
     @cached_property
     def generator(self) -> Generator:
-        """The configured chat model; its weights load on the first answer."""
+        """The configured chat model with the active LoRA adapter (`LLMX_CHAT_ADAPTER`, else the
+        registry's active one, else the shipped default: finetune.registry); weights load on first use."""
         with self._lock:
-            return build_generator(self.settings)
+            settings = (
+                with_active_adapter(self.settings)
+                if self.settings.chat_backend == "transformers"
+                else self.settings
+            )
+            return build_generator(settings)
+
+    def reload_generator(self) -> None:
+        """Forget the chat model, so the next answer loads the adapter activated since (no restart)."""
+        if "generator" in self.__dict__ and not self._fixed_generator:
+            self.__dict__.pop("generator", None)
 
     @cached_property
     def retriever(self) -> Retriever:

@@ -1,0 +1,155 @@
+"""Fast checks without a model: the config names a bad field, the strict grounding check, the style
+checker, the answer log and its report. Evidence comes from real catalog rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import attributes as registry
+from finetune import monitor
+from finetune.config import FinetuneConfigError, load_config
+from finetune.evaluate import style_defects
+from rag.contracts import GroundingCheck, QuestionAnalysis
+from rag.embedder import SentenceTransformerEmbedder
+from rag.grounding import check_grounding
+from rag.qa import Answer, Citation, Evidence
+from tests.generation_fixtures import catalog_rows, fact
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "configs" / "finetune" / "tiny.yaml"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("train.learning_rate", -1), ("lora.rank", 0), ("train.scheduler", "sawtooth"), ("data.k", "many"),
+     ("lora.dropout", 1.5), ("train.max_length", 100)],
+)  # fmt: skip
+def test_a_bad_value_names_its_field(field: str, value: object) -> None:
+    with pytest.raises(FinetuneConfigError) as caught:
+        load_config(TINY, **{field: value})
+    assert field in str(caught.value)
+
+
+def test_an_unknown_field_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: x\ntrain:\n  learning_rat: 0.1\n")
+    with pytest.raises(FinetuneConfigError, match=r"train\.learning_rat"):
+        load_config(path)
+
+
+def test_both_shipped_recipes_are_valid() -> None:
+    for name in ("default", "tiny"):
+        assert load_config(ROOT / "configs" / "finetune" / f"{name}.yaml").name == name
+
+
+# -- the strict grounding check ---------------------------------------------------------------------
+def _models_with(attribute: str) -> list[str]:
+    rows = catalog_rows()
+    out = []
+    for model_id in sorted(rows):
+        try:
+            if fact(model_id, attribute).value is not None:
+                out.append(model_id)
+        except (KeyError, ValueError, AssertionError):
+            continue
+    return out[:5]
+
+
+def test_every_fact_sentence_in_its_own_words_passes() -> None:
+    """The composed answer (each fact's own sentence, cited) passes for every registered attribute:
+    the check rejects inventions, not the evidence's words."""
+    checked = 0
+    for attribute in [a.name for a in registry.graph_facts()]:
+        for model_id in _models_with(attribute):
+            evidence = fact(model_id, attribute)
+            sentence = evidence.text.split(" (source:")[0].rstrip(".") + " [1]."
+            result = check_grounding(sentence, [evidence])
+            assert result.passed, (sentence, result.rejections)
+            checked += 1
+    assert checked >= 20
+
+
+INVENTED = [
+    ("llama-3.1-405b-instruct", "developer",
+     "Llama 3.1 405B Instruct was built by Meta and is attributed to the University of California [1]."),
+    ("phi-3.5-moe-instruct", "developer", "Phi-3.5-MoE-instruct is a Microsoft-based software development kit (SDK) [1]."),
+    ("deepseek-v3", "developer", "DeepSeek-V3 is a product of [company_name] [1]."),
+    ("gpt-4o-2024-05-13", "context_length", "GPT-4o has a context length of 256,000 tokens [1]."),
+    ("gpt-4o-2024-05-13", "release_date", "GPT-4o was released on June 13, 2024 [1]."),
+    ("gpt-4o-2024-05-13", "release_date", "GPT-4o was released on 2024-05-13 and is the most popular model [1]."),
+    ("llama-3.1-405b-instruct", "license", "The license is a non-commercial license [1]."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model_id", "attribute", "text"), INVENTED)
+def test_an_invented_claim_is_rejected_with_its_reason(model_id: str, attribute: str, text: str) -> None:
+    result = check_grounding(text, [fact(model_id, attribute)])
+    assert not result.passed
+    assert result.rejections and all(r.reason for r in result.rejections)
+
+
+def test_an_uncited_answer_and_a_citation_of_the_wrong_item_are_rejected() -> None:
+    date = fact("gpt-4o-2024-05-13", "release_date")
+    context = fact("gpt-4o-2024-05-13", "context_length")
+    assert not check_grounding("GPT-4o was released on 2024-05-13.", [date]).passed
+    assert not check_grounding("GPT-4o was released on 2024-05-13 [1].", [context, date]).passed
+    assert check_grounding("GPT-4o was released on 2024-05-13 [2].", [context, date]).passed
+
+
+# -- style defects ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [("The answer is: [1] Claude 3.5 Haiku was created by Anthropic.", "preamble"),
+     ("Jamba 1.5 Mini has a knowledge cutoff of 2024-03-05 and up to when does it go [1]?", "parroted question"),
+     ("The Nova Pro model was built by Amazon and was developed by Amazon [1].", "repeated clause"),
+     ("[1]", "empty")],
+)  # fmt: skip
+def test_style_defects_are_found(text: str, defect: str) -> None:
+    assert defect in style_defects(
+        text, "What is the knowledge cutoff of Jamba 1.5 Mini and up to when does it go?"
+    )
+
+
+def test_a_plain_cited_answer_has_no_defect() -> None:
+    assert style_defects("Nova Pro was developed by Amazon [1].", "Who built Nova Pro?") == []
+
+
+# -- monitoring -------------------------------------------------------------------------------------
+def _answer(question: str, classification: str, grounded: bool) -> Answer:
+    evidence = [Evidence(kind="article", id="a1#0", text="secret text", classification=classification)]
+    return Answer(question=question, answer="x [1].", citations=[Citation(1, "article", "a1#0", None, None)],
+                  analysis=QuestionAnalysis(family="open"), refused=False, evidence=evidence,
+                  timings_ms={"answer_total": 1200.0},
+                  grounding=GroundingCheck(passed=grounded, sentences=1, rejections=[]))  # fmt: skip
+
+
+def test_the_answer_log_keeps_no_confidential_text_and_reports_quality(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    logs = tmp_path / "logs"
+    ids = [monitor.log_answer(logs, _answer(f"What is the context length of model {i}?", "public", i % 4 != 0),
+                              model="m") for i in range(24)]  # fmt: skip
+    secret = monitor.log_answer(logs, _answer("Internal roadmap of ACME-9?", "confidential", True), model="m")
+    text = (logs / monitor.ANSWER_LOG).read_text()
+    assert "ACME-9" not in text and "secret text" not in text and secret in text
+    for answer_id in ids[:8]:
+        monitor.record_feedback(logs, answer_id, "down")
+    monitor.record_feedback(logs, secret, "down")
+    candidates = monitor.dpo_candidates(logs)
+    assert len(candidates) == 8 and all(c["question"] for c in candidates)  # the confidential one is not
+    adapter = tmp_path / "adapter"
+    monitor.save_baseline(adapter, embedder, [f"What is the context length of model {i}?" for i in range(40)],
+                          ["What is the context length of model 99?"])  # fmt: skip
+    report = monitor.monitor_report(logs, adapter_dir=adapter, embedder=embedder)
+    assert report["overall"]["answers"] == 25
+    assert report["overall"]["grounding_pass"] == pytest.approx(19 / 25, abs=0.01)
+    assert report["retrain"] and any("grounding" in r for r in report["reasons"])
+    assert report["drift"]["drifted_share"] < 0.5  # the same kind of questions
+    far = monitor.drift(adapter, embedder, ["Recipe for banana bread with walnuts"] * 3)
+    assert far is not None and far["drifted_share"] == 1.0
+    assert json.loads((adapter / monitor.BASELINE).read_text())["train_questions"] == 40
+    assert np.load(adapter / monitor.QUESTIONS).shape == (40, embedder.dim)
