@@ -74,6 +74,9 @@ def tiny_run(
 def test_every_stage_runs_and_the_loss_falls(tiny_run: tuple[RunResult, float]) -> None:
     result, seconds = tiny_run
     print(f"tiny pipeline: {seconds:.0f} s, stages {result.stages_s}")
+    assert seconds < 180, (
+        f"the tiny recipe must run all seven stages in under 3 minutes, took {seconds:.0f} s"
+    )
     assert set(result.stages_s) == {
         "2-model",
         "1-dataset",
