@@ -49,7 +49,7 @@ QUANT_WORDS = frozenset({
 })
 MODE_WORDS = frozenset({
     "fast", "turbo", "spot", "long", "throughput", "thinking", "think", "reasoner", "nothinking", "nothink",
-    "nonthinking", "reasoning", "non", "original", "low", "medium", "high", "xhigh", "minimal",
+    "nonthinking", "reasoning", "non", "original", "highspeed", "low", "medium", "high", "xhigh", "minimal",
 })
 # fmt: on
 VARIANT_WORDS = QUANT_WORDS | MODE_WORDS
@@ -218,10 +218,12 @@ def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tu
     that names a canonical model wins ('grok-4-fast-reasoning' is Grok 4 Fast, not Grok 4)."""
     out: list[str] = []
     dropped: set[str] = set()
-    for token in key:
+    for i, token in enumerate(key):
         if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
             dropped.add(token)
             continue
+        if token.isdigit() and i and key[i - 1] in _PRECISION and key[i - 1] in QUANT_WORDS:
+            continue  # 'mxfp' '4'
         if token.isdigit() and out and out[-1] in _PRECISION:
             dropped.add(out.pop())
             continue
@@ -479,7 +481,8 @@ def _twins(models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: 
       2. the same words and sizes, and the dated id's YYMM tag is the other's release month (its
          developer's or curated records' dates, else all) or its own tag, the version numbers not
          contradicting ('ministral-14b' and 'ministral-3-14b-2512' of December 2025);
-      3. 'X.0' is X ('mistral-large-4-0').
+      3. 'X.0' is X ('mistral-large-4-0');
+      4. ids that differ only by a YYMMDD snapshot tag ('doubao-seed-2-1-pro-260628' and '-260915').
     An id matching more than one model is left alone; the dated id (or the one with more records) stays."""
     out: dict[str, str] = {}
     for _ in range(3):  # twins of twins: 'ministral-14b' once 'ministral-3-14b-2512' is one
@@ -512,19 +515,30 @@ def _twin_round(
             named = bool(keys[mid] & theirs["declared"]) and bool(theirs["tag"]) and not mine["tag"]
             month = (
                 theirs["tag"]
-                and mine["shape"] == theirs["shape"]
+                and mine["words"] == theirs["words"]
+                and (not mine["sizes"] or not theirs["sizes"] or mine["sizes"] == theirs["sizes"])
                 and (not mine["versions"] or not theirs["versions"] or mine["versions"] == theirs["versions"])
                 and (theirs["tag"] == mine["tag"] or (not mine["tag"] and theirs["tag"] in mine["months"]))
                 and (
                     mine["tag"] == ""
+                    or models[other].evidence is Evidence.CURATED
                     or len(models[other].records) > len(model.records)
                     or (len(models[other].records) == len(model.records) and other < mid)
                 )
             )
+            snapshot = (
+                any(  # 'doubao-seed-2-1-pro-260628' and '-260915': dated ids of one model
+                    len(k) > 1
+                    and _SNAPSHOT_TAG.fullmatch(k[-1])
+                    and (k[:-1] in keys[other] or k[:-1] in theirs["undated"])
+                    for k in keys[mid]
+                )
+                and (not theirs["undated"] or other < mid)
+            )
             zero = any(
                 k[-1] == "0" and len(k) > 2 and k[-2].isdigit() and k[:-1] in keys[other] for k in keys[mid]
             )
-            if named or month or zero:
+            if named or month or zero or snapshot:
                 found.add(other)
         if len(found) == 1:
             out[mid] = next(iter(found))
@@ -532,8 +546,10 @@ def _twin_round(
 
 
 def _twin_info(model: CanonicalModel, keys: set[Key]) -> dict[str, Any]:
-    key = min(keys, key=lambda k: (len(k), k)) if keys else ()
-    tag = key[-1] if key and _YYMM.fullmatch(key[-1]) else ""
+    tagged = sorted((k for k in keys if len(k) > 1 and _YYMM.fullmatch(k[-1])), key=lambda k: (len(k), k))
+    tags = {k[-1] for k in tagged}
+    key = tagged[0] if len(tags) == 1 else min(keys, key=lambda k: (len(k), k)) if keys else ()
+    tag = key[-1] if len(tags) == 1 else ""
     body = key[:-1] if tag else key
     dated = [r for r in model.records if r.release_date]
     own = [r for r in dated if r.first_party or r.source in CURATED] or dated
@@ -542,10 +558,9 @@ def _twin_info(model: CanonicalModel, keys: set[Key]) -> dict[str, Any]:
             name_key(r.name) for r in model.records if r.first_party and not _POINTER.search(r.model_id)
         },
         "tag": tag,
-        "shape": (
-            frozenset(t for t in body if t.isalpha()),
-            frozenset(body) - frozenset(without_sizes(body)),
-        ),
+        "words": frozenset(t for t in body if t.isalpha()),
+        "sizes": frozenset(body) - frozenset(without_sizes(body)),
+        "undated": {k[:-1] for k in keys if len(k) > 1 and _SNAPSHOT_TAG.fullmatch(k[-1])},
         "versions": tuple(t for t in without_sizes(body) if t.isdigit()),
         "months": {
             f"{r.release_date.year % 100:02d}{r.release_date.month:02d}" for r in own if r.release_date

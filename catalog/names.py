@@ -8,7 +8,7 @@ Rule (the raw names all stay in `aliases`):
      ("Mistral: Saba" for mistral-saba), it is kept as a word ("Mistral Saba");
   3. the first name that is not a raw id (no "/", not a lower-case hyphenated key) is shown;
   4. otherwise the best record's id is written out: its last path segment, separators as spaces,
-     without 'hf' and 'latest', each word cased as the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B
+     without 'hf', 'latest' and a YYMMDD snapshot tag, each word cased as the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B
      Base"), sizes upper-cased ("8b" -> "8B").
 """
 
@@ -31,6 +31,7 @@ _SERVING_TAG = re.compile(
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|e\d+b|\d+x\d+b)$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9.]+")
 _MINOR = re.compile(r"\d{1,2}")
+_YYMMDD = re.compile(r"2[3-9](?:0[1-9]|1[0-2])[0-3]\d")
 
 Casing = Mapping[str, str]
 
@@ -75,7 +76,10 @@ def pretty_id(model_id: str, casing: Casing) -> str:
     bare = model_id.rsplit("/", 1)[-1].split(":", 1)[0]
     bare = re.sub(r"(?<=\d)p(?=\d)", ".", bare)
     words: list[str] = []
-    for word in (w for w in re.split(r"[-_\s]+", bare) if w and w.lower() not in ("hf", "latest")):
+    parts = [w for w in re.split(r"[-_\s]+", bare) if w and w.lower() not in ("hf", "latest")]
+    if len(parts) > 1 and _YYMMDD.fullmatch(parts[-1]):
+        parts = parts[:-1]  # a snapshot tag: 'doubao-seed-2-1-pro-260628' is Doubao Seed 2.1 Pro
+    for word in parts:
         last = words[-1].lstrip("vV") if words else ""
         if words and _MINOR.fullmatch(word) and _MINOR.fullmatch(last) and "." not in last:
             words[-1] = f"{words[-1]}.{word}"  # 'claude-haiku-5-5' -> 'Claude Haiku 5.5'
