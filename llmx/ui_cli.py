@@ -61,7 +61,7 @@ def wait_for_api(url: str, process: subprocess.Popen[bytes], timeout: float = AP
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.terminate()  # both servers shut down cleanly on SIGTERM
     for process in processes:
         try:
             process.wait(timeout=20)
@@ -69,8 +69,13 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _wait(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Until Ctrl-C or until one server exits; then stop the others."""
+    """Until Ctrl-C (or SIGTERM) or until one server exits; then stop the others."""
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
