@@ -89,7 +89,11 @@ def test_chat_streams_a_cited_answer_shows_its_family_and_takes_feedback(ui_worl
     assert f"{model['context']:,}".replace(",", "") in turn["answer"].replace(",", "")
 
     at.toggle(key="chat.show_analysis").set_value(True).run()
-    assert "Question family" in texts(at)
+    at.chat_input(key="chat.input").set_value(f"When was {model['name']} released?").run()
+    assert not at.exception, at.exception
+    second = at.session_state["chat.turns"][1]
+    assert second["conversation_id"] == turn["conversation_id"] and second["family"] == "attribute"
+    assert "Question family: **attribute**" in texts(at)
 
     db = ui_world.app.state.services.db
     with db.session() as s:

@@ -19,7 +19,10 @@ sent: dict[int, int] = st.session_state.setdefault(SENT, {})
 
 st.title("Chat")
 with st.sidebar:
-    show_analysis = st.toggle("Show how each question was understood", key="chat.show_analysis")
+    show_analysis = st.toggle(
+        "Show how each question was understood", key="chat.show_analysis",
+        help="The question family (and Cypher template) of each answer; answers then arrive whole, not streamed.",
+    )  # fmt: skip
     if st.button("New conversation", key="chat.new", icon=":material/add_comment:"):
         st.session_state[TURNS], st.session_state[CONV] = [], None
         st.rerun()
@@ -58,7 +61,7 @@ def render_turn(turn: dict[str, Any]) -> None:
             render_citation(c)
         if show_analysis:
             family, template = turn.get("family"), turn.get("template")
-            st.caption(f"Question family: **{family or 'not reported by the API'}**")
+            st.caption(f"Question family: **{family or 'not reported (streamed answer)'}**")
             if template:
                 st.code(template, language="cypher")
         message_id = turn.get("message_id")
@@ -95,14 +98,24 @@ if question:
 
     with st.chat_message("assistant"):
         try:
-            stream = client.chat_stream(question, st.session_state.get(CONV))
-            with st.spinner("Retrieving evidence and composing the answer…"):
-                first = next(stream, None)  # the API checks the whole answer before the first piece
-            answer = st.write_stream(pieces(chain([first] if first else [], stream)))
+            if show_analysis:  # the streamed events do not carry the analysis; the plain reply does
+                with st.spinner("Retrieving evidence and composing the answer…"):
+                    reply = client.chat(question, st.session_state.get(CONV))
+                turn.update(
+                    reply.model_dump(
+                        include={"conversation_id", "message_id", "family", "template", "refused"}
+                    )
+                )
+                turn.update(answer=reply.answer, citations=reply.citations)
+            else:
+                stream = client.chat_stream(question, st.session_state.get(CONV))
+                with st.spinner("Retrieving evidence and composing the answer…"):
+                    first = next(stream, None)  # the API checks the whole answer before the first piece
+                answer = st.write_stream(pieces(chain([first] if first else [], stream)))
+                turn["answer"] = answer if isinstance(answer, str) else "".join(map(str, answer))
         except ApiError as exc:
             state.show_error(exc)
             st.stop()
-    turn["answer"] = answer if isinstance(answer, str) else "".join(map(str, answer))
     st.session_state[CONV] = turn.get("conversation_id", st.session_state.get(CONV))
     turns.append(turn)
     st.rerun()
