@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import adapters, admin, catalog, chat, documents, feedback, health, jobs, news, openai_compat, search
+from . import (
+    adapters,
+    admin,
+    catalog,
+    chat,
+    documents,
+    feedback,
+    health,
+    jobs,
+    me,
+    news,
+    openai_compat,
+    search,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
-    health.router, chat.router, openai_compat.router, search.router, catalog.router, news.router,
+    health.router, me.router, chat.router, openai_compat.router, search.router, catalog.router, news.router,
     documents.router, jobs.router, adapters.router, feedback.router, admin.router,
 )  # fmt: skip

@@ -20,6 +20,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, object] | None]] = {
     ("GET", "/readyz"): ("anonymous", "/readyz", None),
     ("GET", "/openapi.json"): ("anonymous", "/openapi.json", None),
     ("GET", "/metrics"): ("admin", "/metrics", None),
+    ("GET", "/v1/me"): ("anonymous", "/v1/me", None),
     ("POST", "/v1/chat"): ("viewer", "/v1/chat", {"question": ""}),
     ("POST", "/v1/chat/stream"): ("viewer", "/v1/chat/stream", {"question": ""}),
     ("GET", "/v1/conversations/{conversation_id}"): ("viewer", "/v1/conversations/conv-" + "0" * 32, None),
@@ -123,6 +124,14 @@ def test_access_filter_comes_from_the_same_enforcer(world: World) -> None:
         "admin": ["confidential", "internal", "public"],
     }
     assert authz.access_filter("editor", "acme").tenants == frozenset({"acme"})
+
+
+def test_me_lists_what_the_policy_allows(world: World) -> None:
+    viewer = world.client.get("/v1/me", headers=world.headers("globex", "viewer")).json()
+    assert (viewer["name"], viewer["tenant"], viewer["role"]) == ("viewer@globex", "globex", "viewer")
+    assert "chat:ask" in viewer["permissions"] and "search:query" not in viewer["permissions"]
+    admin = world.client.get("/v1/me", headers=world.headers("globex", "admin")).json()["permissions"]
+    assert {"search:query", "documents:write", "policies:write", "data:confidential:read"} <= set(admin)
 
 
 def test_policy_edits_apply_without_restart_and_only_in_their_tenant(world: World) -> None:
