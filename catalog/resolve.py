@@ -78,7 +78,8 @@ _MONTH_QUALIFIER = re.compile(r"\(\s*(" + "|".join(_MONTHS) + r")[a-z]*\.?\s+(20
 _FULL_DATE = re.compile(r"(?<!\d)(20\d\d)[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<!\d)(0[1-9]|1[0-2])[-_](20\d\d)(?!\d)")
 _YY_MM = re.compile(r"(?<![\d.])v?(2[3-9])\.(0[1-9]|1[0-2])(?![\d.])")
-_PATH = re.compile(r"^(?:[^\s/]+(?: \d+)?/)+")  # nano-gpt's "TheDrummer 2/" is a namespace too
+# a path prefix; nano-gpt's "TheDrummer 2/" is one too, when a name with letters follows (not "Theseus 6/768")
+_PATH = re.compile(r"^(?:[^\s/]+(?: \d+)?/)+(?=[^/]*[a-z])")
 _VENDOR_DOT = re.compile(r"^(?:(?:us|eu|apac|au|jp|ca|global|us-gov)\.)?([a-z0-9]+)\.(?=[a-z])")
 _SUFFIXES = re.compile(
     r"(?:-v?[1-9]\d*:\d+|:(?:free|nitro|floor|extended|exacto|online)|@(?:default|latest))$"
