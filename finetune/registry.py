@@ -189,3 +189,21 @@ def model_card(manifest: dict[str, Any], folder: Path) -> str:
     if (folder / "report.md").is_file():
         lines += ["Full report: `report.md`.", ""]
     return "\n".join(front + lines)
+
+
+def export(
+    root: Path, name: str, dest: Path, *, base_model: str = "HuggingFaceTB/SmolLM2-135M-Instruct"
+) -> Path:
+    """Copy a registered adapter (adapter-only weights and its cards, no checkpoints) to `dest`, e.g.
+    `adapters/default` in the repository; the local base path in its peft config becomes the hub id."""
+    folder = root / name
+    if not (folder / "adapter_config.json").is_file():
+        raise NotFound(f"No adapter {name!r} in {root}.")
+    dest.mkdir(parents=True, exist_ok=True)
+    for file in folder.iterdir():
+        if file.is_file():
+            shutil.copy2(file, dest / file.name)
+    config = json.loads((dest / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = base_model
+    (dest / "adapter_config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+    return dest
