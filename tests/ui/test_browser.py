@@ -5,6 +5,7 @@ and each page's time to render once warm is measured (target under 2 s) and writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -103,8 +104,14 @@ class Ui:
         try:
             WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(safe, message=what)
         except TimeoutException:
-            self.driver.save_screenshot(str(Path(tempfile.gettempdir()) / "llmx-ui-failure.png"))
+            self.keep_failure()
             raise
+
+    def keep_failure(self) -> None:
+        """The page as it was when a step failed, beside the temp files, to see why."""
+        where = Path(tempfile.gettempdir())
+        self.driver.save_screenshot(str(where / "llmx-ui-failure.png"))
+        (where / "llmx-ui-failure.txt").write_text(self.body())
 
     def idle(self, timeout: float = 60) -> None:
         """Streamlit has finished the script run (its status widget says it is no longer running)."""
@@ -154,6 +161,18 @@ class Ui:
     def nav_links(self) -> list[str]:
         return list(self.nav())
 
+    def settled_menu(self, expected: list[str], timeout: float = 20) -> None:
+        """Wait (quietly) for the menu to show `expected`: right after sign-in the app reruns to move
+        off the sign-in page, and on a busy machine the menu can be read between those runs. The
+        assertion that follows decides."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(StaleElementReferenceException):
+                if self.nav_links() == expected:
+                    break
+            time.sleep(0.1)
+        self.idle()
+
     def go(self, title: str, heading: str) -> float:
         """Click a page in the menu; seconds until its heading shows and the run is over."""
         link = self.nav()[title]
@@ -187,6 +206,14 @@ def test_sign_in_ask_explore_compare_and_roles_in_a_browser(
     ui_world: UiWorld, ui_url: str, browser: WebDriver
 ) -> None:
     ui = Ui(browser, ui_url)
+    try:
+        walk_through(ui, ui_world, browser, ui_url)
+    except AssertionError:
+        ui.keep_failure()
+        raise
+
+
+def walk_through(ui: Ui, ui_world: UiWorld, browser: WebDriver, ui_url: str) -> None:
     browser.get(ui_url)
     ui.see("API key")
     ui.idle()
@@ -194,8 +221,10 @@ def test_sign_in_ask_explore_compare_and_roles_in_a_browser(
 
     # An analyst signs in: name, role and tenant in the sidebar, no Admin page in the menu.
     ui.sign_in(ui_world.keys["analyst"])
+    analyst_menu = ["Chat", "Model explorer", "Model", "Compare", "News"]
+    ui.settled_menu(analyst_menu)
     assert "analyst@acme" in ui.body() and "tenant acme" in ui.body()
-    assert ui.nav_links() == ["Chat", "Model explorer", "Model", "Compare", "News"]
+    assert ui.nav_links() == analyst_menu
 
     # Chat: a question, a streamed answer with numbered citations that open to their evidence.
     model = ui_world.ctx.store.read(
@@ -281,6 +310,7 @@ def test_sign_in_ask_explore_compare_and_roles_in_a_browser(
     # An admin sees the Admin page; a viewer does not.
     ui.sign_out()
     ui.sign_in(ui_world.keys["admin"])
+    ui.settled_menu([*analyst_menu, "Admin"])
     assert "Admin" in ui.nav_links()
     ui.go("Admin", "Admin · tenant acme")
     ui.see("Users, keys & roles")
@@ -294,6 +324,7 @@ def test_sign_in_ask_explore_compare_and_roles_in_a_browser(
     ui.timings["Admin"] = round(ui.go("Admin", "Admin · tenant acme"), 3)
     ui.sign_out()
     ui.sign_in(ui_world.keys["viewer"])
+    ui.settled_menu(analyst_menu)
     assert "Admin" not in ui.nav_links() and "viewer@acme" in ui.body()
     ui.shot("13-viewer-menu")
 
