@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from catalog.records import ModelRecord, OfferRecord, OrganizationInfo, ScoreRecord
@@ -38,6 +39,7 @@ def test_catalog_ingest_alone_updates_model_cards_in_both_indexes(
     tmp_path: Path,
     embedder: SentenceTransformerEmbedder,
 ) -> None:
+    shutil.rmtree(graph_settings.index_dir, ignore_errors=True)  # other tests' chunks, gone from the graph
     path = tmp_path / "litellm.json"
     _write_source(path, shared_data, 128_000)
     first = _ingest(graph_settings, path)
