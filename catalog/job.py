@@ -213,6 +213,7 @@ class CatalogIngestJob:
         by_model = _group_by_model(rows)
         for batch in _chunks(rows.marks, self.model_batch):
             ids = {row["id"] for row in batch}
+            self.store.write_rows(queries.UNLINK_MODEL_FACTS, batch)  # before the mark: kill-safe
             for query, key in _LINKS:
                 part = [row for mid in sorted(ids) for row in by_model[key].get(mid, [])]
                 if part:

@@ -77,6 +77,14 @@ SET q += row.props, q.last_seen = $now
 """
 
 # -- catalog: relationships ---------------------------------------------------------------
+# A changed model's developer and licence are rewritten: its old edges go first (a model whose
+# developer changed between runs, e.g. by a curation decision, must not keep the old one).
+UNLINK_MODEL_FACTS: LiteralString = """
+UNWIND $rows AS row
+MATCH (m:Model {id: row.id})-[e:DEVELOPED_BY|HAS_LICENSE]->()
+DELETE e
+"""
+
 LINK_DEVELOPED_BY: LiteralString = """
 UNWIND $rows AS row
 MATCH (m:Model {id: row.model_id}), (o:Organization {id: row.org_id})
