@@ -4,12 +4,15 @@ body limit and the error body for malformed requests."""
 from __future__ import annotations
 
 import stat
+import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
+from rag.qa import QuestionAnalysis, RetrievalResult, Retriever
 from services import accounts
+from services.context import AppContext
 from services.state import ApiKey
 from tests.api.conftest import World
 
@@ -143,3 +146,28 @@ def test_body_limit_and_malformed_bodies(world: World) -> None:
         assert bad.json()["error"]["code"] == "invalid_input"
     assert world.client.get("/v1/nowhere", headers=headers).json()["error"]["code"] == "not_found"
     assert world.client.put("/v1/models", headers=headers).status_code == 405
+
+
+class SlowRetriever(Retriever):
+    """Retrieval that takes longer than the limit below, touching nothing shared."""
+
+    def search(self, question, *, k=8, access, history=()):  # type: ignore[no-untyped-def]
+        time.sleep(0.5)
+        return RetrievalResult(question, QuestionAnalysis("open"), [], {})
+
+
+def test_generation_timeout_is_a_504(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = world.settings.model_copy(update={"data_dir": tmp_path, "api_generation_timeout_s": 0.05})
+    ctx = AppContext(settings, store=world.ctx.store, indexes=world.ctx.indexes, generator=world.ctx.generator,
+                     retriever=SlowRetriever())  # fmt: skip
+    app = create_app(settings, ctx)
+    db = app.state.services.db
+    token = accounts.create_key(
+        db, accounts.create_user(db, "slow", tenant="t1", role="viewer").id, ttl_days=1
+    ).token
+    with TestClient(app) as client:
+        response = client.post("/v1/chat", headers={"Authorization": f"Bearer {token}"},
+                               json={"question": "What is the context length of GPT-4o mini?"})  # fmt: skip
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "generation_timeout"
+    time.sleep(0.6)  # the abandoned retrieval ends in its thread
