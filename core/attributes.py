@@ -60,6 +60,13 @@ class Attribute:
     quantity: bool = False  # "how many <it>" asks its value, not for a count of models
     refuse_unknown: bool = False  # asked about a model the catalog does not know: refused
     label: str = field(default="")
+    # Comparatives: the words that ask which model has the larger (`more`) or smaller (`less`) value
+    # ("which is older": release_date, less), and how the verdict reads for the winner.
+    more: re.Pattern[str] | None = None
+    less: re.Pattern[str] | None = None
+    more_verdict: str = "{name} has the higher {label}"
+    less_verdict: str = "{name} has the lower {label}"
+    generic_comparative: bool = False  # its comparatives alone ("bigger") ask for it, no cue needed
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -75,6 +82,33 @@ class Attribute:
     def read(self, facts: Mapping[str, Any]) -> Any:
         """The value from a flat fact mapping, under the first of `fields` it has."""
         return next((facts[f] for f in self.fields if facts.get(f) is not None), None)
+
+    def comparative(self, text: str) -> tuple[Literal["max", "min"], str] | None:
+        """('max' or 'min', the words) when `text` asks which model has more or less of it."""
+        found = [(m.start(), order, m.group(0)) for order, rx in (("max", self.more), ("min", self.less))
+                 if rx is not None and (m := rx.search(text))]  # fmt: skip
+        if not found:
+            return None
+        _, order, words = min(found)
+        return ("max" if order == "max" else "min"), words
+
+    def verdict(self, model_name: str, order: str) -> str:
+        """The winner's clause ('Claude 3 Opus supports the longer context')."""
+        return (self.more_verdict if order == "max" else self.less_verdict).format(
+            name=model_name, label=self.label
+        )
+
+    def show(self, value: Any) -> str:
+        """A value as a verdict states it: '200,000 tokens', '405B parameters', '2024-02-29', '0.887'."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        if self.name == "parameters":
+            return f"{size(value)} parameters"
+        if self.unit == "tokens":
+            return f"{value:,} tokens"
+        if self.name == "price":
+            return f"${value:,.2f} per million input tokens"
+        return f"{value:g}" if isinstance(value, float) else f"{value:,}"
 
     def phrase(self, model_name: str, value: Any, row: Mapping[str, Any] | None = None) -> str:
         """The fact sentence (no source, no full stop): the value's, or that the catalog lacks it."""
@@ -155,6 +189,9 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         cue=_rx(r"\breleased?\b(?! under)|\blaunch(ed)?\b|\bc[ao]me out\b|\bwhen (was|did|is)\b|\brelease date\b"),
         graph_property="release_date", compared=True, refuse_unknown=True,
         sentence=lambda n, v, _: f"{n} was released on {v}",
+        more=_rx(r"\b(newer|newest|later|more recent(ly)?|latest|younger)\b"),
+        less=_rx(r"\b(older|oldest|earlier|earliest|first|sooner)\b"),
+        more_verdict="{name} is newer", less_verdict="{name} is older", generic_comparative=True,
         card=_if("release_date", lambda v: f"Released {v}."),
     ),
     Attribute(
@@ -162,6 +199,9 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         cue=_rx(r"\bparam(eter)?s?\b|\bhow (big|large)\b|(?<!context )(?<!window )(?<!vocabulary )\bsize\b"),
         graph_property="parameters", unit="parameters", compared=True, quantity=True, refuse_unknown=True,
         value=_parameters, sentence=_parameters_sentence, missing="The catalog has no parameter count for {name}",
+        more=_rx(r"\b(bigger|larger|biggest|largest|(more|most) param\w*|heavier)\b"),
+        less=_rx(r"\b(smaller|smallest|(fewer|fewest) param\w*|tinier|lighter)\b"),
+        more_verdict="{name} is bigger", less_verdict="{name} is smaller", generic_comparative=True,
         card=_parameters_card, fields=("parameters", "param_count"),
     ),
     Attribute(
@@ -170,6 +210,9 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
                 r"|\b(long|longer|longest) (a )?(prompts?|inputs?|documents?)\b|\bprompt (length|size)\b"
                 r"|\btokens?\b.{0,15}\b(send|give|pass|feed)\b"),
         graph_property="context_length", unit="tokens", compared=True, quantity=True, refuse_unknown=True,
+        more=_rx(r"\b(longer|longest|bigger|biggest|larger|largest|more|greater|higher)\b"),
+        less=_rx(r"\b(shorter|shortest|smaller|smallest|less|fewer|lower)\b"),
+        more_verdict="{name} supports the longer context", less_verdict="{name} has the shorter context",
         sentence=lambda n, v, _: f"{n} has a context length of {v:,} tokens",
         card=_if("context_length", lambda v: f"Context length: {size(float(v))} tokens."),
         fields=("context_length", "max_context_tokens"),
@@ -178,6 +221,8 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         "max_output",
         cue=_rx(r"\bmax(imum)?[ -]?(output|completion)|\boutput (tokens?|limit|length)\b|\bcompletion tokens\b"),
         graph_property="max_output", unit="tokens", quantity=True, refuse_unknown=True,
+        more=_rx(r"\b(longer|bigger|larger|more|higher)\b"), less=_rx(r"\b(shorter|smaller|fewer|less|lower)\b"),
+        more_verdict="{name} can output more tokens", less_verdict="{name} outputs fewer tokens",
         sentence=lambda n, v, _: f"{n} can output at most {v:,} tokens per response",
     ),
     Attribute(
@@ -236,7 +281,10 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         template="MODEL_PRICES", unit="USD per million tokens", overview=False, quantity=True,
     ),
     # No cue: asked when the question links a benchmark next to a model.
-    Attribute("benchmark_score", template="MODEL_SCORES", id_part="score", overview=False),
+    Attribute("benchmark_score", template="MODEL_SCORES", id_part="score", overview=False,
+              more=_rx(r"\b(higher|better|best|beats?|outperforms?|stronger|wins?)\b"),
+              less=_rx(r"\b(lower|worse|weaker)\b"),
+              more_verdict="{name} scores higher", less_verdict="{name} scores lower"),
 )}
 # fmt: on
 

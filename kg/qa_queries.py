@@ -18,7 +18,8 @@ from typing import LiteralString
 QA_MODEL_NAMES: LiteralString = """
 MATCH (m:Model)
 OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
-RETURN m.id AS id, m.name AS name, m.aliases AS aliases, o.id AS org
+RETURN m.id AS id, m.name AS name, m.aliases AS aliases, o.id AS org,
+       size(coalesce(m.sources, [])) AS sources
 LIMIT $limit
 """
 

@@ -19,6 +19,7 @@ from rag.contracts import GroundingCheck, Slots
 from rag.grounding import check_grounding, replaced
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
+from rag.verdict import verdict
 
 ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not graph facts
 # The model phrases answers about one or two models' facts; lists, counts, rankings and organisation
@@ -74,8 +75,9 @@ class Answerer:
             return self._build(
                 result, numbered, refusal_text(result, numbered), nearest(numbered), True, timings
             )
-        if key and not (self.phrase_facts and family in PHRASED_FAMILIES):
-            text, cited = compose(key)
+        settled = verdict(result, key)  # "which ... A or B": the conclusion from the facts, first
+        if settled is not None or (key and not (self.phrase_facts and family in PHRASED_FAMILIES)):
+            text, cited = settled or compose(key)
             timings["answer_total"] = _ms(started)
             return self._build(result, numbered, text, cited, False, timings)
 
@@ -212,7 +214,9 @@ def news_items(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tu
         day = (e.date or "")[:10]
         in_range = (not since or day >= since) and (not until or (bool(day) and day <= until))
         topical = on_topic is None or document_key(e) in on_topic
-        if e.kind == "article" and names and in_range and topical and _naming_sentence(e, names):
+        # a topic question with no model or organisation ("latest AI safety news"): its articles
+        named = _naming_sentence(e, names) if names else slots.topic_id is not None
+        if e.kind == "article" and in_range and topical and named:
             items.append((n, e))
     return items[:NEWS_ITEMS]
 
@@ -223,10 +227,22 @@ def news_digest(items: Sequence[tuple[int, Evidence]], slots: Slots) -> tuple[st
     names = _entity_names(slots)
     lines = []
     for n, e in items:
-        sentence = _naming_sentence(e, names) or e.title or e.id
+        sentence = _naming_sentence(e, names) or _lead(e) or e.title or e.id
         about = ", ".join(x for x in (f'"{e.title}"' if e.title else None, e.source, e.date) if x)
         lines.append(f"{sentence} ({about}) [{n}].")
     return " ".join(lines), [n for n, _ in items]
+
+
+def _lead(e: Evidence) -> str | None:
+    """An article's first sentence after its title (a topic digest names no entity to look for)."""
+    body = e.text[len(e.title) :].lstrip(" .") if e.title and e.text.startswith(e.title) else e.text
+    first = next((s for s in re.split(r"(?<=[.!?])\s+|\n+", body) if s.strip()), "")
+    clean = _MARKDOWN.sub(r"\1", " ".join(first.split())).strip(" .")
+    return (
+        clean[:NEWS_SENTENCE_CHARS].rsplit(" ", 1)[0] + " ..."
+        if len(clean) > NEWS_SENTENCE_CHARS
+        else clean or None
+    )
 
 
 def _entity_names(slots: Slots) -> set[str]:

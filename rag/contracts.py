@@ -138,6 +138,63 @@ class LinkedEntity(BaseModel):
     kind: EntityKind
     name: str
     surface: str = Field(description="The question's words for it.")
+    alternatives: list[str] = Field(
+        default_factory=list, description="Other models the words could mean (the canonical one was picked)."
+    )
+
+
+class Comparison(BaseModel):
+    """A "which ... A or B" question: the attribute compared and which end wins ("which is older":
+    release_date, min). The verdict is computed from the facts, never left to the reader."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attribute: str = Field(description="The compared attribute (see core.attributes).")
+    order: Literal["max", "min"] = Field(description="max: the larger value wins; min: the smaller.")
+    cue: str = Field("", description="The question's words for it ('longer context', 'older').")
+
+
+Operator = Literal["=", "<", ">", "between", "contains"]
+
+
+class Condition(BaseModel):
+    """One filter of a query plan on a registry attribute: `parameters < 10e9`, `release_date between
+    2025-01-01 and 2025-03-31`. Values travel as Cypher parameters, never as query text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attribute: str = Field(description="A core.attributes name that has a graph property.")
+    op: Operator
+    value: int | float | str | bool | date
+    upper: int | float | str | date | None = Field(None, description="The upper bound of `between`.")
+
+
+class SortKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attribute: str = Field(
+        description="A registry attribute with a graph property, 'price' or 'benchmark_score'."
+    )
+    order: Literal["asc", "desc"]
+    benchmark_id: str | None = Field(None, description="The benchmark of a score sort.")
+
+
+class QueryPlan(BaseModel):
+    """What the graph is asked, between question analysis and Cypher: targets, filters, a sort, a
+    limit, an aggregation, the attributes to report and a comparison. `kg.plan_queries` compiles it
+    from vetted building blocks (property names from the registry's allow-list, values as parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    targets: list[str] = Field(default_factory=list, description="Model ids the question names.")
+    conditions: list[Condition] = Field(default_factory=list)
+    filters: Filters = Field(default_factory=Filters, description="The analysis' named filters.")
+    sort: SortKey | None = None
+    limit: int = Field(10, ge=1, le=100)
+    aggregation: Literal["count", "min", "max"] | None = None
+    group_by: Literal["organization", "year", "license"] | None = None
+    report: list[str] = Field(default_factory=list, description="Attributes the answer states.")
+    comparison: Comparison | None = None
 
 
 class Slots(BaseModel):
@@ -166,6 +223,7 @@ class Slots(BaseModel):
         None, description="ancestor: what the model is built on; descendant: what is built on it; None: both."
     )
     entities: list[LinkedEntity] = Field(default_factory=list)
+    comparison: Comparison | None = Field(None, description="A 'which ... A or B' question's comparison.")
     resolved_from_history: bool = Field(False, description="Entities or family came from earlier questions.")
     search_text: str = Field("", description="What vector and keyword search look for.")
 
@@ -178,6 +236,7 @@ class QuestionAnalysis(BaseModel):
     family: Family
     slots: Slots = Field(default_factory=Slots)
     template: str | None = None
+    plan: QueryPlan | None = Field(None, description="The query plan the graph was asked, when one was made.")
 
 
 class CitationRecord(BaseModel):
@@ -233,6 +292,9 @@ class AnswerRecord(BaseModel):
     family: Family = Field(description="The question family the analysis recognised.")
     slots: Slots = Field(description="What the analysis understood: entities, attributes, filters, dates.")
     template: str | None = Field(description="The vetted Cypher template that answered, if any.")
+    plan: QueryPlan | None = Field(
+        None, description="The query plan (filters, sort, limit, comparison), if any."
+    )
     refused: bool = Field(description="True when the evidence did not hold an answer.")
     timings_ms: dict[str, float] = Field(
         description="Milliseconds per stage (analyze, graph, vector, generate ...)."
@@ -251,6 +313,7 @@ class AnswerRecord(BaseModel):
             family=analysis.family,
             slots=analysis.slots,
             template=analysis.template,
+            plan=analysis.plan,
             refused=answer.refused,
             timings_ms=answer.timings_ms,
             grounding=answer.grounding,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -19,6 +20,7 @@ from core.access import AccessFilter
 from kg import qa_queries as Q
 from kg.store import GraphStore, Row
 from rag.contracts import Filters
+from rag.plan import PlanRunner
 from rag.qa import Evidence, FactId, QuestionAnalysis, RetrievalResult, Retriever
 from rag.question import DEFAULT_LIMIT, MAX_LIMIT, QuestionAnalyzer
 
@@ -85,6 +87,8 @@ class GraphRetriever(Retriever):
     def retrieve(self, analysis: QuestionAnalysis, *, k: int, access: AccessFilter) -> list[Evidence]:
         """Evidence for an analysis made elsewhere (the hybrid retriever analyses once)."""
         handler = self._families.get(analysis.family)
+        if analysis.plan is not None and analysis.family in ("list", "count"):
+            handler = self._plan
         if handler is None:
             return []
         limit = min(MAX_LIMIT, max(k, analysis.slots.limit or 0))
@@ -159,6 +163,24 @@ class GraphRetriever(Retriever):
         rows = self._read(analysis, "RANK_BY_BENCHMARK", benchmark_id=analysis.slots.benchmark_id,
                           limit=limit, **self._filter_params(analysis), **acc)  # fmt: skip
         return [score_fact(r, rank=i) for i, r in enumerate(rows, 1)]
+
+    def _plan(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
+        """A query plan compiled from kg.plan_queries' building blocks: filters, sort, limit, count."""
+        plan = analysis.plan
+        assert plan is not None
+        analysis.template = "PLAN"
+        rows = PlanRunner(self.store).run(plan, acc)
+        if plan.aggregation == "count":
+            n = rows[0]["models"] if rows else 0
+            described = describe_filters(plan.filters) + "".join(
+                f", {c.attribute.replace('_', ' ')} {c.op} {registry.size(c.value) if isinstance(c.value, int) else c.value}"
+                for c in plan.conditions
+            )
+            signature = ",".join([*(f"{c.attribute}{c.op}{c.value}" for c in plan.conditions),
+                                  _signature(analysis) or ""]).strip(",")  # fmt: skip
+            return [Evidence(kind="fact", id=str(FactId.count(None, signature or None)), value=n, source="catalog",
+                             text=f"The catalog has {n} models{described}.")]  # fmt: skip
+        return [plan_fact(r) for r in rows[: plan.limit]]
 
     # -- lineage / organisation -----------------------------------------------------------------
     def _lineage(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
@@ -298,6 +320,20 @@ def list_fact(r: Row) -> Evidence:
     text = f"{r['name']}{by}" + (f": {details}" if details else "")
     return Evidence(kind="fact", id=str(FactId.model_fact(r["id"])), text=_cited(text, ", ".join(r["sources"] or [])),
                     value=r["name"], source=", ".join(r["sources"] or []) or None)  # fmt: skip
+
+
+def plan_fact(r: Row) -> Evidence:
+    """A plan row: the model's list fact, led by the value it was sorted on (a price, a score)."""
+    fact = list_fact(r)
+    lead = []
+    if r.get("price") is not None:
+        lead.append(f"lowest input price ${r['price']:,.4g} per million tokens")
+    if r.get("score") is not None:
+        lead.append(f"score {r['score']:g}")
+    if lead:
+        name, _, rest = fact.text.partition(": ")
+        return replace(fact, text=f"{name}: {'; '.join(lead)}" + (f"; {rest}" if rest else "."))
+    return fact
 
 
 def article_evidence(r: Row) -> Evidence:

@@ -41,7 +41,8 @@ from core import attributes as registry
 from core.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, normalise
 from kg import qa_queries
 from kg.store import GraphStore
-from rag.contracts import EntityKind, Family, Filters, LinkedEntity, QuestionAnalysis, Slots
+from rag.contracts import Comparison, EntityKind, Family, Filters, LinkedEntity, QuestionAnalysis, Slots
+from rag.plan import make_plan
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class NamedEntity:
     name: str
     aliases: tuple[str, ...] = ()
     org: str | None = None
+    sources: int = 0  # how many catalog sources describe it: the canonical pick among duplicates
 
 
 @dataclass
@@ -82,12 +84,13 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 # fmt: off
-_SCORE = _rx(r"\bscor\w*|\bbenchmark\w*|\bbest\b|\btop\b|\bhighest\b|\bleader\w*|\brank\w*|\bperform\w*|\bresults?\b"
+_SCORE = _rx(r"\bscor\w*|\bbenchmark\w*|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\bbest\b|\btop\b|\bhighest\b|\bleader\w*|\brank\w*|\bperform\w*|\bresults?\b"
              r"|\bleads?\b|\bgets?\b|\bachiev\w*|\bhow (well|good)\b|\bdo(es)? on\b|\bstrongest\b")
 _LINEAGE = _rx(r"\bfine[- ]?tun\w*|\bbased on\b|\bderiv\w*|\bbase model\b|\bbuilt on\b|\bdescend\w*|\blineage\b"
                r"|\bancestors?\b|\bparent model\b|\bdistill\w* from\b")
 _NEWS = _rx(r"\bnews\b|\bheadlines?\b|\barticles?\b|\breport(ed|s)?\b|\bannounce\w*|\bcoverage\b|\bpress\b"
-            r"|\bwhat happened\b|\blatest on\b|\bstor(y|ies)\b|\bwritten about\b|\bsa(y|ying|ys|id) about\b")
+            r"|\bwhat happened\b|\blatest on\b|\bstor(y|ies)\b|\bwritten about\b|\bsa(y|ying|ys|id) about\b"
+            r"|\bwhat'?s new\b|\blately\b|\brecently\b")
 _DISCUSSED = _rx(r"\bdiscuss\w*|\bmention\w*|\btalked about\b|\bcovered\b|\bcoverage\b|\bnews\b|\barticles?\b"
                  r"|\bassociated with\b|\bin connection with\b|\bin the context of\b|\blinked to\b|\bsa(y|ying|ys|id) about\b")
 # Text just before a model name that asks for what is built on it ("Which models are based on X?").
@@ -161,6 +164,12 @@ class QuestionAnalyzer:
                 for name in (e.name, *e.aliases):
                     if normalise(name):
                         self._phrases[e.kind].setdefault(normalise(name), e)
+        # Duplicates: models whose names differ only by a serving suffix ("Qwen2.5-72B" from one
+        # source, "Qwen2.5 72B Instruct" from another) or not at all (two "GPT-4o" snapshots).
+        self._siblings: dict[str, list[NamedEntity]] = {}
+        for e in self.entities.values():
+            if e.kind == "Model":
+                self._siblings.setdefault(_family_key(e.name), []).append(e)
         self._model_keys = sorted(
             {normalise(n) for e in people for n in (e.name, *_linkable(e.aliases))} - {""}
         )
@@ -169,7 +178,8 @@ class QuestionAnalyzer:
     def from_store(
         cls, store: GraphStore, *, today: date | None = None, limit: int = 100_000
     ) -> QuestionAnalyzer:
-        entities = [NamedEntity(r["id"], "Model", r["name"] or r["id"], tuple(r["aliases"] or ()), r["org"])
+        entities = [NamedEntity(r["id"], "Model", r["name"] or r["id"], tuple(r["aliases"] or ()), r["org"],
+                                r.get("sources") or 0)
                     for r in store.read(qa_queries.QA_MODEL_NAMES, limit=limit)]  # fmt: skip
         entities += [NamedEntity(r["id"], "Organization", r["name"] or r["id"], tuple(r["aliases"] or ()))
                      for r in store.read(qa_queries.QA_ORGANIZATION_NAMES, limit=limit)]  # fmt: skip
@@ -183,6 +193,7 @@ class QuestionAnalyzer:
 
     # ------------------------------------------------------------------ public
     def analyze(self, question: str, history: Sequence[str] = ()) -> QuestionAnalysis:
+        question = expand_short_forms(question)
         links = self.link(question)
         analysis = self._decide(question, links)
         if history:
@@ -201,7 +212,32 @@ class QuestionAnalyzer:
         self._scan_phrases(question, words, links)
         if not links.get("Model") and not links.get("Organization"):
             self._fuzzy(question, words, links)
+        self._canonical(links)
         return links
+
+    def _canonical(self, links: _Links) -> None:
+        """A linked model that has duplicates (names equal but for a serving suffix) becomes the
+        canonical one when that one is described by more catalog sources; among equals, the longer
+        name (it carries the suffix the sources agree on), then the smallest id. The others are kept
+        as the link's alternatives, so the answer can say which model was understood."""
+        ids = links.ids.get("Model", [])
+        for n, linked in enumerate(list(links.names)):
+            if linked.kind != "Model":
+                continue
+            group = self._siblings.get(_family_key(linked.name), [])
+            if len(group) < 2:
+                continue
+            best = sorted(group, key=lambda e: (-e.sources, -len(e.name), e.id))[0]
+            current = self.entities.get(("Model", linked.id))
+            if current is not None and current.sources >= best.sources:
+                best = current  # only a better-described duplicate replaces what the words named
+            others = [e.name if e.name != best.name else e.id for e in group if e.id != best.id]
+            if best.id != linked.id and best.id in ids:
+                others = [o for o in others if o != linked.name]
+            links.names[n] = linked.model_copy(
+                update={"id": best.id, "name": best.name, "alternatives": others[:5]}
+            )
+            ids[:] = list(dict.fromkeys(best.id if i == linked.id else i for i in ids))
 
     # ----------------------------------------------------------------- linking
     def _ngrams(self, words: list[re.Match[str]], links: _Links) -> Iterable[tuple[int, int, str]]:
@@ -260,7 +296,7 @@ class QuestionAnalyzer:
         cue = {
             "License": _LICENSE_WORD.search(q),
             "Benchmark": _SCORE.search(q),
-            "Topic": _DISCUSSED.search(q),
+            "Topic": _DISCUSSED.search(q) or _NEWS.search(q),
         }
         for kind in ("License", "Benchmark", "Topic"):
             taken = -1
@@ -344,6 +380,9 @@ class QuestionAnalyzer:
             family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
         else:
             family = "open"
+        comparison = _comparison(rest, attributes) if family == "compare" else None
+        if comparison is not None and comparison.attribute not in attributes:
+            attributes = [comparison.attribute, *attributes]
         slots = Slots(
             model_ids=models, org_ids=orgs, org_id=orgs[0] if orgs else None,
             license_id=links.first("License"), benchmark_id=benchmark, topic_id=topic,
@@ -351,10 +390,11 @@ class QuestionAnalyzer:
             date_from=since, date_to=until,
             limit=_limit(rest), answer_count=_answer_count(rest), latest=bool(_LATEST.search(rest)),
             group_by="organization" if family == "count" and _PER_ORG.search(rest) else None,
-            entities=links.names, resolved_from_history=False, search_text=q,
+            entities=links.names, resolved_from_history=False, search_text=q, comparison=comparison,
             lineage_direction=_lineage_direction(q, links) if family == "lineage" else None,
         )  # fmt: skip
-        return QuestionAnalysis(family=family, slots=slots)
+        analysis = QuestionAnalysis(family=family, slots=slots)
+        return _with_plan(analysis, rest)
 
     def _follow_up(
         self, q: str, links: _Links, current: QuestionAnalysis, history: list[str]
@@ -390,6 +430,62 @@ class QuestionAnalyzer:
         resolved.slots.resolved_from_history = True
         resolved.slots.search_text = f"{names}: {q}" if names else q
         return resolved
+
+
+def _with_plan(analysis: QuestionAnalysis, text: str) -> QuestionAnalysis:
+    """Attach the query plan of a question about models in general that sorts ("cheapest", "longest
+    context") or filters beyond the named filters ("under 10B parameters"): it is answered from the
+    plan as a list (limit 1 for a singular superlative), or counted."""
+    plan = make_plan(analysis, text)
+    newest = (
+        plan is not None
+        and plan.sort is not None
+        and (plan.sort.attribute, plan.sort.order) == ("release_date", "desc")
+    )
+    if plan is None or (analysis.family == "organization" and newest and not plan.conditions):
+        return analysis  # "Meta's newest model": the organisation template answers it
+    if analysis.family == "count":
+        plan.aggregation = "count"
+    elif analysis.family in ("open", "organization", "rank", "list"):
+        analysis.family = "list"
+    else:
+        return analysis
+    analysis.plan = plan
+    return analysis
+
+
+# Names as people type them: short forms written out before linking, first rule first. Each rule only
+# fires where the full name is not already written ("sonnet 3.5" but not "claude 3.5 sonnet").
+# fmt: off
+_SHORT_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"(?<![\w-])(?<!gpt-)(?<!gpt )(\d(?:\.\d)?)o\b"), r"GPT-\1o"),                 # 4o, 4o mini
+    (_rx(r"\bclaude\s+(sonnet|opus|haiku)\s+(3(?:\.\d)?)\b"), r"Claude \2 \1"),        # claude opus 3
+    (_rx(r"(?<!claude )(?<!\d )\b(sonnet|opus|haiku)\s+(3(?:\.\d)?)\b"), r"Claude \2 \1"),  # sonnet 3.5
+    (_rx(r"(?<!claude )(?<!\d )\b(sonnet|opus|haiku)\s+([4-9](?:\.\d)?)\b"), r"Claude \1 \2"),  # sonnet 4
+    (_rx(r"(?<![\w-])(?<!deepseek )r1\b"), "DeepSeek-R1"),                                   # r1, r1 zero
+    (_rx(r"(?<![\w-])(?<!deepseek )v3\b"), "DeepSeek-V3"),
+    (_rx(r"(?<![\w-])(?<!kimi )k2\b(?! base| 0905|-instruct-0905)"), "Kimi K2 Instruct"),
+    (_rx(r"\bcommand r (plus|\+)"), "Command R+"),
+    (_rx(r"(?<!llama 4 )\b(scout|maverick)\b"), r"Llama 4 \1"),
+    (_rx(r"(?<![\w-])l(\d(?:\.\d)?)\s+(\d+b)\b"), r"Llama \1 \2"),                  # L3 70B
+)
+# fmt: on
+
+
+_SERVING_SUFFIX = re.compile(r"(instruct|chat|it)$")
+
+
+def _family_key(name: str) -> str:
+    """A model name without its serving suffix: 'Qwen2.5 72B Instruct' and 'Qwen2.5-72B' agree."""
+    return _SERVING_SUFFIX.sub("", normalise(name))
+
+
+def expand_short_forms(question: str) -> str:
+    """'when did 4o mini come out' -> 'when did GPT-4o mini come out': the short forms users type,
+    written out so the linker finds the model (see `_SHORT_FORMS`)."""
+    for pattern, full in _SHORT_FORMS:
+        question = pattern.sub(full, question)
+    return question
 
 
 def _inherited_ids(slots: Slots) -> list[tuple[EntityKind, list[str]]]:
@@ -439,6 +535,28 @@ def _lineage_direction(q: str, links: _Links) -> str | None:
         return "descendant"
     if _LINEAGE.search(q[at + len(surface) :]) or _ANCESTOR.search(q[:at]):
         return "ancestor"
+    return None
+
+
+_WHICH_OF = _rx(
+    r"\bwhich\b|\bwho\b|\bwhat'?s\b|\bwhat is\b|\bthan\b|\bor\b|\bvs\.?(?!\w)|\bversus\b|\bcompar\w*"
+)
+
+
+def _comparison(text: str, attributes: Sequence[str]) -> Comparison | None:
+    """Which attribute a "which ... A or B" question compares and which end wins, from the registry's
+    comparatives: an asked attribute's own first ("longer context": context_length), else the generic
+    ones ("older": release_date, "bigger": parameters). A benchmark compared with no comparative
+    ("compare A and B on MMLU") asks who scores higher."""
+    if not _WHICH_OF.search(text):
+        return None
+    asked = [registry.get(a) for a in attributes if a in registry.ATTRIBUTES]
+    generic = [a for a in registry.all_attributes() if a.generic_comparative and a not in asked]
+    for attribute in [*asked, *generic]:
+        if (found := attribute.comparative(text)) is not None:
+            return Comparison(attribute=attribute.name, order=found[0], cue=found[1])
+    if "benchmark_score" in attributes:
+        return Comparison(attribute="benchmark_score", order="max", cue="")
     return None
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -217,7 +218,7 @@ class Answering:
         return result, self.answerer.answer(result), retrieve_ms
 
 
-def run(items: Sequence[FreeItem], system: Answering) -> list[FreeResult]:
+def run(items: Sequence[FreeItem], system: Answering, *, progress: bool = False) -> list[FreeResult]:
     results = []
     for item in items:
         try:
@@ -228,6 +229,8 @@ def run(items: Sequence[FreeItem], system: Answering) -> list[FreeResult]:
             scored = FreeResult(item.id, item.split, item.family, item.kind, item.question,
                                 accuracy=0.0, error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         results.append(scored)
+        if progress:
+            print(f"{len(results)}/{len(items)} {item.id} acc={scored.accuracy}", file=sys.stderr, flush=True)
     return results
 
 
@@ -311,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - a com
     with GraphStore.connect(settings) as store:
         retriever = build_hybrid(store, open_indexes(settings))
         system = Answering(retriever, Answerer(build_generator(settings), phrase_facts=False))
-        results = run(items, system)
+        results = run(items, system, progress=True)
     summary = report(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "free_report.json").write_text(
