@@ -50,6 +50,11 @@ def conditions(text: str) -> list[Condition]:
     """Numeric conditions the analysis' named filters do not hold: parameter counts."""
     out = []
     for m in _PARAMS.finditer(text):
+        small_unit = m.group("unit").lower() in ("m", "million")
+        if (small_unit and "param" not in m.group(0).lower()) or re.match(
+            r"\s*(tokens?|context)", text[m.end() :], re.I
+        ):
+            continue  # "at least 1m tokens of context" is a context filter, not a parameter count
         value = float(m.group("num")) * _SCALE[m.group("unit").lower()]
         op = "<" if m.group("op").lower() in _LESS else ">"
         out.append(Condition(attribute="parameters", op=op, value=int(value)))

@@ -104,6 +104,7 @@ _DATE_FILTERS = {"released_after", "released_before"}
 _PER_ORG = _rx(r"\b(each|per|every|by) (organi[sz]ation|company|companies|lab|developer|org)\b"
                r"|\bwhich (organi[sz]ation|company|lab|developer)\b.*\bmost\b")
 _LIST = _rx(r"\b(which|what|list|show|name|find|give me)\b(\s+[\w-]+){0,3}?\s+(models?|llms?)\b")
+_ORG_MODELS = _rx(r"\b(which|what|list|show|name)\b(\s+[\w-]+){0,3}?\s+(models|llms)\b")  # plural: a list
 _LICENSE_WORD = _rx(r"\blicen[cs]\w*\b")
 _FOLLOW_UP = _rx(r"^\s*(and|what about|how about|same for|what of|also)\b")
 _OPEN = _rx(r"\bopen[- ]?(weights?|source[ds]?)\b|\bopen models?\b|\bdownloadable\b|\bself-?host\w*")
@@ -125,6 +126,7 @@ _RELATIVE = _rx(r"\b(last|past|previous)\s+(\d+\s+)?(day|week|month|year)s?\b|\b
 # Words that, lower-case, are words and not names in a question.
 _QUESTION_WORDS = STOPWORDS | {"writer", "inception", "morph", "fair", "together", "open", "essential"}
 _WORD = re.compile(r"[A-Za-z0-9+]+")
+_SHORT_ORG_NAMES = {"xai", "ibm"}  # short organisation names that are no English word: linked lower-case too
 _SIZE = re.compile(r"\d+(x\d+)?[bmBM]")  # "8B", "8x7B": a size completes a name to the model of that size
 # Benchmark names that are English words: linked only when not written in lower case.
 _WORDLIKE_BENCHMARKS = {"if", "include", "drop", "arc", "meld", "nexus", "pope", "frames", "nq", "hle", "crag",
@@ -286,6 +288,8 @@ class QuestionAnalyzer:
         if any(c.isdigit() for c in key) or len(surface.split()) >= 2:
             return True
         word = surface.lower()
+        if kind == "Organization" and word in _SHORT_ORG_NAMES:
+            return True
         if len(key) <= 3 or word in _QUESTION_WORDS:
             return surface != word  # "IBM", "xAI", "Writer"; not "fair" or "writer"
         if kind == "Organization":
@@ -353,12 +357,7 @@ class QuestionAnalyzer:
         family: Family
         if models and _LINEAGE.search(rest):
             family = "lineage"
-        elif (
-            topic
-            and not models
-            and _DISCUSSED.search(rest)
-            and (_MODELS_WORD.search(rest) or _LIST.search(rest))
-        ):
+        elif topic and not models and _DISCUSSED.search(rest) and _LIST.search(rest):
             family = "topic"  # fmt: skip
         elif _NEWS.search(rest) and (models or orgs or topic):
             family = "news"
@@ -374,7 +373,7 @@ class QuestionAnalyzer:
             family = "compare"
         elif models:
             family = "attribute"
-        elif orgs and given <= {"org"}:
+        elif orgs and given <= {"org"} and not (_ORG_MODELS.search(rest) and not _LATEST.search(rest)):
             family = "organization"
         elif _LIST.search(rest) or (given and (_MODELS_WORD.search(rest) or given - _DATE_FILTERS)):
             family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
@@ -664,7 +663,9 @@ def _date_range(text: str, today: date) -> tuple[date | None, date | None]:
     for m in _DATE.finditer(text):
         first, last = _period(m.group(2))
         prep = (m.group("prep") or "in").lower()
-        if prep in ("since", "from"):
+        if prep == "from" and first.day == 1 and last.day >= 28 and first.month == last.month:
+            since, until = first, last  # "from March 2025": that month
+        elif prep in ("since", "from"):
             since = first
         elif prep == "after":
             since = last + timedelta(days=1)
