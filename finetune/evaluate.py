@@ -34,13 +34,15 @@ _CITE = re.compile(r"\s*\[[\d,\s]+\]")
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9][a-z0-9.'-]*", _CITE.sub(" ", text.lower()))
+    return [w.rstrip(".") for w in re.findall(r"[a-z0-9][a-z0-9.'-]*", _CITE.sub(" ", text.lower()))]
 
 
-def style_defects(text: str, question: str, *, unsupported: bool = False) -> list[str]:
+def style_defects(text: str, question: str, *, unsupported: bool = False, evidence: str = "") -> list[str]:
     """The style defects of an answer: 'preamble' ("The answer is:"), 'parroted question' (a
-    question mark, or six words of the question in a row), 'repeated clause' (four words repeated,
-    or 'by Amazon ... by Amazon'), 'unsupported claim' (the grounding check found a claim the
+    question mark, or six words of the question in a row), 'repeated clause' (three words said twice
+    in one sentence, as in 'released in 2023 was released in 2023' or 'built by Amazon and was
+    developed by Amazon'; parallel sentences of a comparison or a list are not repeats, nor is a
+    repeat the evidence itself makes), 'unsupported claim' (the grounding check found a claim the
     evidence does not hold), 'empty' (nothing but citations)."""
     defects = []
     words = _words(text)
@@ -52,13 +54,21 @@ def style_defects(text: str, question: str, *, unsupported: bool = False) -> lis
     grams = {tuple(asked[i : i + 6]) for i in range(len(asked) - 5)}
     if "?" in _CITE.sub("", text) or any(tuple(words[i : i + 6]) in grams for i in range(len(words) - 5)):
         defects.append("parroted question")
-    fours = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
-    pairs = [tuple(words[i : i + 2]) for i in range(len(words) - 1) if words[i] in _REPEAT_LEAD]
-    if len(fours) != len(set(fours)) or len(pairs) != len(set(pairs)):
-        defects.append("repeated clause")
+    given = _repeats(_words(evidence))
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if _repeats(_words(sentence)) - given:
+            defects.append("repeated clause")
+            break
     if unsupported:
         defects.append("unsupported claim")
     return defects
+
+
+def _repeats(words: list[str]) -> set[tuple[str, ...]]:
+    """Three-word sequences, and 'by X'-style pairs, that occur twice."""
+    threes = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    pairs = [tuple(words[i : i + 2]) for i in range(len(words) - 1) if words[i] in _REPEAT_LEAD]
+    return {g for g in threes if threes.count(g) > 1} | {g for g in pairs if pairs.count(g) > 1}
 
 
 @dataclass
@@ -118,7 +128,8 @@ def score_answer(ex: Example, raw: str, system: str, seconds: float) -> Scored:
         refusal_correct=refused if not ex.answerable else None,
         false_refusal=refused if ex.answerable else None,
         grounded=check.passed, rejections=[f"{r.reason}: {r.claim}" for r in check.rejections],
-        defects=style_defects(text, ex.question, unsupported=unsupported), seconds=round(seconds, 2),
+        defects=style_defects(text, ex.question, unsupported=unsupported, evidence=ex.messages[-1]["content"]),
+        seconds=round(seconds, 2),
     )  # fmt: skip
 
 

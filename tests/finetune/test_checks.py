@@ -118,6 +118,18 @@ def test_a_plain_cited_answer_has_no_defect() -> None:
     assert style_defects("Nova Pro was developed by Amazon [1].", "Who built Nova Pro?") == []
 
 
+def test_a_fact_restated_in_one_sentence_is_a_repeat_but_parallel_sentences_are_not() -> None:
+    restated = (
+        "TensorTour is based in the US [1]. The latest model released in 2023 was released in 2023 [1]."
+    )
+    assert "repeated clause" in style_defects(restated, "Where is TensorTour headquartered?")
+    parallel = ("GigaChat 2 Max by Sber: context length 128,000 tokens [1]. "
+                "GigaChat 2 Pro by Sber: context length 128,000 tokens [3].")  # fmt: skip
+    assert style_defects(parallel, "List the Sber models that can take image as input.") == []
+    given = "released on or after 2024-01-01, released on or before 2024-12-31"
+    assert style_defects(f"The catalog has 3 models {given} [1].", "How many?", evidence=given) == []
+
+
 # -- monitoring -------------------------------------------------------------------------------------
 def _answer(question: str, classification: str, grounded: bool) -> Answer:
     evidence = [Evidence(kind="article", id="a1#0", text="secret text", classification=classification)]
