@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
-from core.settings import get_settings
-from finetune.config import load_config
-from finetune.dataset import load_examples, preference_pairs
-from finetune.train import base_model_dir, train_dpo, train_sft
-
+# Run as `python bench/finetune.py`, this file's folder comes first on sys.path and would shadow the
+# `finetune` package with this very script; the project root goes first instead.
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from core.settings import get_settings  # noqa: E402
+from finetune.config import load_config  # noqa: E402
+from finetune.dataset import load_examples, preference_pairs  # noqa: E402
+from finetune.train import base_model_dir, train_dpo, train_sft  # noqa: E402
 
 
 def main() -> None:
