@@ -107,8 +107,8 @@ def _sentence_problems(
     support = " ".join(_support_text(e) for e in items)
     claim_text = _CITE.sub(" ", sentence)
     numbers = _support_numbers(support)
-    for raw in _NUMBER.findall(_strip_separators(claim_text)):
-        if float(raw) not in numbers:
+    for raw, value in _scaled_numbers(claim_text):
+        if value not in numbers:
             yield "number not in the cited evidence", raw
     support_key = _key(support)
     support_words = _stems(support) | _stems(question)
@@ -155,21 +155,41 @@ def _strip_separators(text: str) -> str:
     return re.sub(r"(?<=\d)[,\u202f](?=\d{3}(?!\d))", "", text)
 
 
+_SCALED = re.compile(
+    r"(\d+(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b|([kmbt])\b)?", re.IGNORECASE
+)
+_SCALE = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+
+
+def _scaled_numbers(text: str) -> list[tuple[str, float]]:
+    """Each number with its scale applied: '128K' is 128000, '2.7 billion' 2.7e9, '128,000' 128000."""
+    out = []
+    for match in _SCALED.finditer(_strip_separators(text)):
+        word = (match.group(2) or match.group(3) or "").lower()
+        out.append((match.group(0), round(float(match.group(1)) * _SCALE.get(word, 1.0), 6)))
+    return out
+
+
 def _support_numbers(text: str) -> set[float]:
-    """Every number of the evidence, and the usual ways of writing it: 128000 as 128 (thousand/K),
-    0.85 as 85 (%), 2.5 as 2.50."""
+    """Every number of the evidence at its full value and as written (235B is 235e9 and 235), and
+    a share as a percentage (0.85 as 85). A scaled-down number without its scale word is NOT a form
+    of the value: '235,000,000' does not restate 235,000,000,000."""
     out: set[float] = set()
-    for raw in _NUMBER.findall(_strip_separators(text)):
-        value = float(raw)
-        out.add(value)
-        for scale in (1e3, 1e6, 1e9, 1e12):
-            if value >= scale:
-                out.add(round(value / scale, 6))
-                out.add(round(value / scale, 1))
-                out.add(round(value / scale))
-        if 0 < value <= 1:
-            out.add(round(value * 100, 6))
-            out.add(round(value * 100, 1))
+    for match in _SCALED.finditer(_strip_separators(text)):
+        bare = round(float(match.group(1)), 6)
+        word = (match.group(2) or match.group(3) or "").lower()
+        out |= {bare, round(bare * _SCALE.get(word, 1.0), 6)}
+        if 0 < bare <= 1:
+            out |= {round(bare * 100, 6), round(bare * 100, 1)}
     return out
 
 

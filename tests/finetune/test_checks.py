@@ -82,6 +82,7 @@ INVENTED = [
     ("gpt-4o-2024-05-13", "release_date", "GPT-4o was released on June 13, 2024 [1]."),
     ("gpt-4o-2024-05-13", "release_date", "GPT-4o was released on 2024-05-13 and is the most popular model [1]."),
     ("llama-3.1-405b-instruct", "license", "The license is a non-commercial license [1]."),
+    ("llama-3.1-405b-instruct", "parameters", "Llama 3.1 405B Instruct has 405,000,000 parameters [1]."),
 ]  # fmt: skip
 
 
