@@ -1,6 +1,7 @@
 """End to end in a real browser: the API (tests/ui/conftest.py) and the Streamlit UI on loopback,
-driven by headless Chromium through Selenium. Each step leaves a screenshot in docs/screenshots/,
-and each page's time to render once warm is measured (target under 2 s) and written beside them.
+driven by headless Chromium through Selenium. Each step leaves a screenshot (a test artefact in
+$TMPDIR/llmx-ui-screenshots; `LLMX_UI_SCREENSHOTS=docs/screenshots` refreshes the README's), and each
+page's time to render once warm is measured (target under 2 s) and written beside them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tests.conftest import ROOT, free_port
 from .conftest import APP_FILE, UiWorld
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-SHOTS = Path(os.environ.get("LLMX_UI_SCREENSHOTS", ROOT / "docs" / "screenshots"))
+SHOTS = Path(os.environ.get("LLMX_UI_SCREENSHOTS", Path(tempfile.gettempdir()) / "llmx-ui-screenshots"))
 WARM_RENDER_LIMIT_S = 2.0
 ANSWER_TIMEOUT_S = 300  # the chat model on 2 shared CPU cores
 
