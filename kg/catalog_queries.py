@@ -140,7 +140,9 @@ NEWS_LIST: LiteralString = (
     _NEWS_MATCH
     + """
 RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.source_name AS source,
-       a.summary AS summary, a.classification AS classification, a.tenant AS tenant
+       a.summary AS summary, a.classification AS classification, a.tenant AS tenant,
+       a.sentiment AS sentiment, a.sentiment_label AS sentiment_label,
+       [(a)-[:ABOUT]->(t:Topic) | t.name] AS topics
 ORDER BY published DESC, id
 SKIP $offset LIMIT $limit
 """

@@ -88,6 +88,9 @@ class NewsItem(BaseModel):
     summary: str | None = None
     classification: str
     tenant: str | None = None
+    sentiment: float | None = None  # VADER compound score of title + summary, -1..1
+    sentiment_label: str | None = None
+    topics: list[str] = Field(default_factory=list)
 
 
 class ModelDetail(BaseModel):
