@@ -48,16 +48,20 @@ class RebuildReport(BaseModel):
 
 
 def sync_model_cards(store: GraphStore, indexes: ChunkIndexes) -> int:
-    """Rebuild every model's card in the graph and both indexes; returns how many were (re-)embedded."""
+    """Rebuild every model's card in the graph and both indexes; returns how many were (re-)embedded.
+
+    Cards of models that left the catalog are removed too, and both indexes are saved once."""
     cards = write_model_cards(store)
-    embedded = IndexSink(indexes).add(cards)
-    gone = [cid for cid in indexes.vectors.ids() | indexes.keywords.ids() if _is_card(cid, indexes)]
+    report = indexes.upsert(cards)
     live = {c.id for c in cards}
-    orphans = [cid for cid in gone if cid not in live]
-    if orphans:
-        indexes.remove(orphans)
-        indexes.save()
-    return embedded
+    orphans = [
+        cid
+        for cid in indexes.vectors.ids() | indexes.keywords.ids()
+        if cid not in live and _is_card(cid, indexes)
+    ]
+    indexes.remove(orphans)
+    indexes.save()
+    return report.embedded
 
 
 def _is_card(chunk_id: str, indexes: ChunkIndexes) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import BaseModel
+
 from catalog.job import CatalogIngestJob, IngestSummary
 from catalog.news.inputs import NewsInput
 from catalog.news.job import NewsIngestJob, NewsIngestSummary
@@ -18,18 +20,26 @@ from .context import AppContext
 from .indexing import IndexSink, sync_model_cards
 
 
-class CatalogIngestResult(IngestSummary):
+class IndexSyncSummary(BaseModel):
+    """What the index sync after an ingestion did."""
+
+    model_cards_embedded: int
+    chunks_total: int
+
+
+class CatalogIngestResult(IndexSyncSummary, IngestSummary):
     """The catalog job's summary plus what the index sync did."""
 
-    model_cards_embedded: int
-    chunks_total: int
 
-
-class NewsIngestResult(NewsIngestSummary):
+class NewsIngestResult(IndexSyncSummary, NewsIngestSummary):
     """The news job's summary plus what the index sync did."""
 
-    model_cards_embedded: int
-    chunks_total: int
+
+def _sync_after_ingest(ctx: AppContext) -> dict[str, int]:
+    """Either job changes what model cards say: rebuild them, and let the retriever see new entities."""
+    cards = sync_model_cards(ctx.store, ctx.indexes)
+    ctx.reset_retriever()
+    return {"model_cards_embedded": cards, "chunks_total": len(ctx.indexes)}
 
 
 def ingest_catalog(
@@ -40,12 +50,7 @@ def ingest_catalog(
     job = CatalogIngestJob(
         store, readers, progress=progress, run_log=ctx.settings.log_dir / "ingest-runs.jsonl"
     )
-    summary = job.run()
-    cards = sync_model_cards(store, ctx.indexes)
-    ctx.reset_retriever()
-    return CatalogIngestResult(
-        **summary.model_dump(), model_cards_embedded=cards, chunks_total=len(ctx.indexes)
-    )
+    return CatalogIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx))
 
 
 def ingest_news(
@@ -57,7 +62,4 @@ def ingest_news(
         store, inputs, IndexSink(ctx.indexes), chunk_size=ctx.settings.chunk_size,
         chunk_overlap=ctx.settings.chunk_overlap, progress=progress, batch_size=batch_size,
     )  # fmt: skip
-    summary = job.run()
-    cards = sync_model_cards(store, ctx.indexes)
-    ctx.reset_retriever()
-    return NewsIngestResult(**summary.model_dump(), model_cards_embedded=cards, chunks_total=len(ctx.indexes))
+    return NewsIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx))
