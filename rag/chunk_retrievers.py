@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from core.access import AccessFilter
 from kg import qa_queries as Q
@@ -34,15 +34,24 @@ class _ChunkRetriever(Retriever):
         self.store = store
 
     @abstractmethod
-    def _hits(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]: ...
+    def _hits(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]: ...
 
     def search(
-        self, question: str, *, k: int = 8, access: AccessFilter, history: Sequence[str] = ()
+        self,
+        question: str,
+        *,
+        k: int = 8,
+        access: AccessFilter,
+        history: Sequence[str] = (),
+        doc_ids: Collection[str] | None = None,
     ) -> RetrievalResult:
-        """Top-k chunks; with history, the previous question is searched too ('and its price?')."""
+        """Top-k chunks; with history, the previous question is searched too ('and its price?').
+        `doc_ids` (optional) restricts the search to those documents, inside the index (before top-k)."""
         query = f"{history[-1]} {question}" if history else question
         started = time.perf_counter()
-        hits = self._hits(query, k, access)
+        hits = self._hits(query, k, access, doc_ids)
         searched = time.perf_counter()
         evidence = self.evidence(hits, access)
         timings = {
@@ -89,8 +98,10 @@ class VectorRetriever(_ChunkRetriever):
 
     stage = "vector"
 
-    def _hits(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
-        return self.indexes.search_vector(query, k, access)
+    def _hits(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
+        return self.indexes.search_vector(query, k, access, doc_ids)
 
 
 class KeywordRetriever(_ChunkRetriever):
@@ -98,5 +109,7 @@ class KeywordRetriever(_ChunkRetriever):
 
     stage = "keyword"
 
-    def _hits(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
-        return self.indexes.search_keyword(query, k, access)
+    def _hits(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
+        return self.indexes.search_keyword(query, k, access, doc_ids)

@@ -7,7 +7,7 @@ of the extra ids) repairs whatever a crash between the two index writes left beh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,11 +129,15 @@ class ChunkIndexes:
             expected_count=len(expected),
         )
 
-    def search_vector(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
-        return self.vectors.search(self.embedder.embed([query])[0], k, access)
+    def search_vector(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
+        return self.vectors.search(self.embedder.embed([query])[0], k, access, doc_ids)
 
-    def search_keyword(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
-        return self.keywords.search(query, k, access)
+    def search_keyword(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
+        return self.keywords.search(query, k, access, doc_ids)
 
     def save(self) -> None:
         """Save both (each atomically). A crash between the two is what `verify` is there to catch."""

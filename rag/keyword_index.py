@@ -7,7 +7,7 @@ BM25 matrix is rebuilt lazily on the first search after a change (about 3 s for 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -39,6 +39,7 @@ class Bm25Index:
         self._model: bm25s.BM25 | None = None
         self._order: list[str] = []  # row i of the BM25 matrix is chunk self._order[i]
         self._masks: dict[AccessFilter, np.ndarray] = {}
+        self._doc_rows: dict[str, list[int]] | None = None  # doc id -> its rows in the matrix
 
     def __len__(self) -> int:
         return len(self._meta)
@@ -80,6 +81,7 @@ class Bm25Index:
         """Build the BM25 matrix from the current corpus (done lazily by `search`)."""
         self._order = sorted(self._texts)
         self._masks.clear()
+        self._doc_rows = None
         if not self._order:
             self._model = None
             return
@@ -87,14 +89,19 @@ class Bm25Index:
         model.index(tokenize([self._texts[cid] for cid in self._order]), show_progress=False)
         self._model = model
 
-    def search(self, query: str, k: int, access: AccessFilter) -> list[ScoredId]:
+    def search(
+        self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
         """Top-k among allowed chunks with a positive score: disallowed rows are set to -inf before
-        the top-k selection, so they can neither appear nor crowd out allowed chunks."""
+        the top-k selection, so they can neither appear nor crowd out allowed chunks. `doc_ids`
+        (optional) narrows the mask to those documents' chunks the same way."""
         if self._model is None:
             self.rebuild()
         if self._model is None or k <= 0:
             return []
         mask = self._mask(access)
+        if doc_ids is not None:
+            mask = mask & self._doc_mask(doc_ids)
         token_ids = self._model.get_tokens_ids(tokenize([query])[0])
         if not token_ids or not mask.any():
             return []
@@ -103,6 +110,17 @@ class Bm25Index:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [ScoredId(self._order[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _doc_mask(self, doc_ids: Collection[str]) -> np.ndarray:
+        if self._doc_rows is None:
+            rows: dict[str, list[int]] = {}
+            for i, cid in enumerate(self._order):
+                rows.setdefault(self._meta[cid].doc_id, []).append(i)
+            self._doc_rows = rows
+        mask = np.zeros(len(self._order), dtype=bool)
+        for doc in set(doc_ids):
+            mask[self._doc_rows.get(doc, [])] = True
+        return mask
 
     def _mask(self, access: AccessFilter) -> np.ndarray:
         mask = self._masks.get(access)

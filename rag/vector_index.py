@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class FaissIndex:
         self._next_id = 0
         self._dirty = False
         self._selectors: dict[AccessFilter, tuple[np.ndarray, Any]] = {}
+        self._doc_chunks: dict[str, list[str]] | None = None  # doc id -> its chunk ids, built lazily
         self._gpu_index: Any = None
         self._gpu_resources: Any = None
 
@@ -68,15 +69,21 @@ class FaissIndex:
         """Vectors actually in FAISS; differs from len() only if the index is corrupt."""
         return int(self._index.ntotal)
 
-    def search(self, vector: np.ndarray, k: int, access: AccessFilter) -> list[ScoredId]:
+    def search(
+        self, vector: np.ndarray, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
+    ) -> list[ScoredId]:
         """Top-k among the chunks `access` allows. The filter is a FAISS IDSelector, so disallowed
-        chunks are never scored: the caller gets min(k, allowed) results, never fewer because of it."""
-        allowed, selector = self._allowed(access)
+        chunks are never scored: the caller gets min(k, allowed) results, never fewer because of it.
+        `doc_ids` (optional) narrows the search to those documents' chunks, inside the same selector."""
+        if doc_ids is not None:
+            allowed, selector = self._allowed_docs(access, doc_ids)
+        else:
+            allowed, selector = self._allowed(access)
         if k <= 0 or allowed.size == 0:
             return []
         query = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, self.dim))
         k = min(k, int(allowed.size))
-        if selector is None:
+        if selector is None and doc_ids is None:
             scores, labels = self._unfiltered_index().search(query, k)
         else:
             params = faiss.SearchParameters()
@@ -99,6 +106,24 @@ class FaissIndex:
             selector = None if allowed.size == len(self._meta) else faiss.IDSelectorBatch(allowed)
             cached = self._selectors[access] = (allowed, selector)
         return cached
+
+    def _allowed_docs(self, access: AccessFilter, doc_ids: Collection[str]) -> tuple[np.ndarray, Any]:
+        """Allowed int ids of the chunks of `doc_ids`, and their selector (not cached: per question)."""
+        if self._doc_chunks is None:
+            by_doc: dict[str, list[str]] = {}
+            for cid, meta in self._meta.items():
+                by_doc.setdefault(meta.doc_id, []).append(cid)
+            self._doc_chunks = by_doc
+        allowed = np.array(
+            [
+                self._int_ids[cid]
+                for doc in set(doc_ids)
+                for cid in self._doc_chunks.get(doc, ())
+                if access.allows(self._meta[cid])
+            ],
+            dtype=np.int64,
+        )
+        return allowed, faiss.IDSelectorBatch(allowed)
 
     def _unfiltered_index(self) -> Any:
         """A GPU copy for unfiltered searches when one is available (GPU flat search takes no selector)."""
@@ -159,6 +184,7 @@ class FaissIndex:
     def _changed(self) -> None:
         self._dirty = True
         self._selectors.clear()
+        self._doc_chunks = None
         self._gpu_index = None
 
     # -- persistence -------------------------------------------------------------------------------
