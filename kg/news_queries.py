@@ -145,3 +145,73 @@ MATCH (c:Chunk)
 RETURN c.id AS id, c.doc_id AS doc_id, c.kind AS kind, c.text AS text, c.classification AS classification,
        c.tenant AS tenant, c.title AS title, c.url AS url, c.date AS date
 """
+
+
+# -- news questions that span several articles (rag.news_retrieval) -----------------------------
+# Every filter is a parameter; a null (or empty list) switches its line off. The access rule is the
+# one of kg/qa_queries.py, applied in the same WHERE as the filters, before anything is ranked.
+_NEWS_VISIBLE: LiteralString = (
+    "a.classification IN $classifications AND ($any_tenant OR a.tenant IS NULL OR a.tenant IN $tenants)"
+)
+_NEWS_FILTERS: LiteralString = (
+    _NEWS_VISIBLE
+    + """
+  AND ($since IS NULL OR a.published >= $since) AND ($until IS NULL OR a.published < $until)
+  AND (size($entity_ids) = 0 OR EXISTS { MATCH (a)-[:MENTIONS]->(x) WHERE x.id IN $entity_ids })"""
+)
+
+NEWS_SOURCE_NAMES: LiteralString = """
+MATCH (s:Source)
+RETURN s.id AS id, s.name AS name, s.aliases AS aliases
+ORDER BY s.id
+"""
+
+
+def news_filtered_articles(*, by_source: bool) -> LiteralString:
+    """Ids, dates and sources of the visible articles matching a question part's filters, newest first.
+
+    With `by_source` the walk starts from the named `Source` nodes (`$sources`), else from the
+    articles' date index. Parameters: sources, since, until (datetimes, `until` exclusive),
+    entity_ids (models or organisations the article must mention; empty: any), the access
+    parameters (classifications, tenants, any_tenant) and limit.
+    """
+    if by_source:
+        head: LiteralString = """
+MATCH (s:Source) WHERE s.id IN $sources
+MATCH (a:Article)-[:PUBLISHED_BY]->(s)
+WHERE """
+    else:
+        head = """
+MATCH (a:Article)
+WHERE ($since IS NOT NULL OR $until IS NOT NULL) AND """
+    return (
+        head
+        + _NEWS_FILTERS
+        + """
+RETURN a.id AS id, a.published AS published, a.source AS source
+ORDER BY a.published DESC, a.id
+LIMIT $limit
+"""
+    )
+
+
+def news_articles_by_ids() -> LiteralString:
+    """Title, date, publisher, sentiment and linked mentions of the given visible articles ($ids).
+
+    Parameters: ids, the access parameters, limit."""
+    return (
+        """
+UNWIND $ids AS article_id
+MATCH (a:Article {id: article_id})
+WHERE """
+        + _NEWS_VISIBLE
+        + """
+OPTIONAL MATCH (a)-[r:MENTIONS]->(x)
+WITH a, collect(CASE WHEN x IS NULL THEN NULL ELSE {id: x.id, name: x.name, count: r.count,
+     confidence: r.confidence, kind: CASE WHEN x:Model THEN 'Model' ELSE 'Organization' END} END) AS mentions
+RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.source AS source,
+       a.source_name AS source_name, a.sentiment_label AS sentiment, a.sentiment AS sentiment_score,
+       a.summary AS summary, a.classification AS classification, a.tenant AS tenant, mentions
+LIMIT $limit
+"""
+    )
