@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -33,6 +34,14 @@ class Activation(BaseModel):
     adapter: str
     user_id: int
     at: datetime
+
+
+class AdapterReport(BaseModel):
+    """An adapter's evaluation report (stage 5 of fine-tuning), as saved in its folder."""
+
+    name: str
+    report: dict[str, Any] | None = None
+    report_md: str | None = None
 
 
 def _active(db: StateDb, tenant: str) -> str | None:
@@ -73,11 +82,35 @@ def _str(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
-def activate(root: Path, db: StateDb, name: str, *, tenant: str, user_id: int) -> Activation:
+def _folder(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise InvalidInput("An adapter name is a folder name: letters, digits, '.', '_' or '-'.")
-    if not (root / name).is_dir():
+    folder = root / name
+    if not folder.is_dir():
         raise NotFound(f"No adapter {name!r}.")
+    return folder
+
+
+def report(root: Path, name: str) -> AdapterReport:
+    """The adapter's `report.json` (a dict) and `report.md` (text); either is None when absent.
+    A `report.json` that is not a JSON object reads as None rather than failing the page."""
+    folder = _folder(root, name)
+    data: dict[str, Any] | None = None
+    markdown: str | None = None
+    try:
+        loaded = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        data = loaded if isinstance(loaded, dict) else None
+    except (OSError, ValueError):
+        data = None
+    try:
+        markdown = (folder / "report.md").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        markdown = None
+    return AdapterReport(name=name, report=data, report_md=markdown)
+
+
+def activate(root: Path, db: StateDb, name: str, *, tenant: str, user_id: int) -> Activation:
+    _folder(root, name)
     with db.write_lock, db.session() as s:
         row = AdapterActivation(tenant=tenant, adapter=name, user_id=user_id, at=utcnow())
         s.add(row)

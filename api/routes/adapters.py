@@ -1,4 +1,5 @@
-"""Fine-tuning adapters: list the registered ones, activate one for your tenant."""
+"""Fine-tuning adapters: list the registered ones, read one's evaluation report (admins), activate
+one for your tenant."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from services import adapters as adapters_service
-from services.adapters import Activation, AdapterInfo
+from services.adapters import Activation, AdapterInfo, AdapterReport
 
 from ..authz import require
 from ..deps import CurrentUser, Svc
@@ -29,3 +30,10 @@ def activate(
     )
     services.audit.change(caller, "adapter.activate", name)
     return done
+
+
+@router.get("/adapters/{name}/report", dependencies=[Depends(require("adapters", "activate"))])
+def adapter_report(name: Annotated[str, Path(min_length=1, max_length=200)], services: Svc) -> AdapterReport:
+    """The adapter's `report.json` (as an object, or null) and `report.md` (text, or null). Admins
+    only: the same permission as activating, since the report is what an admin activates on."""
+    return adapters_service.report(services.settings.adapters_dir, name)

@@ -40,6 +40,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, object] | None]] = {
     ("GET", "/v1/jobs/{job_id}"): ("editor", "/v1/jobs/job-" + "0" * 16, None),
     ("GET", "/v1/adapters"): ("analyst", "/v1/adapters", None),
     ("POST", "/v1/adapters/{name}/activate"): ("admin", "/v1/adapters/no-such-adapter/activate", None),
+    ("GET", "/v1/adapters/{name}/report"): ("admin", "/v1/adapters/no-such-adapter/report", None),
     ("POST", "/v1/feedback"): ("analyst", "/v1/feedback", {"message_id": 0}),
     ("GET", "/v1/admin/users"): ("admin", "/v1/admin/users", None),
     ("POST", "/v1/admin/users"): ("admin", "/v1/admin/users", {"name": ""}),
