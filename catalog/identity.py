@@ -152,22 +152,7 @@ def strip_variant(key: Key, thinking: bool = True) -> Key:
     budget after 'thinking' ('32768', '8k', 'max'), a context tier ('64k', '8192') and a YYMMDD snapshot
     tag ('251215'). With `thinking=False`, 'thinking'/'think' stay: open-weights labs publish
     "-Thinking" models of their own."""
-    out: list[str] = []
-    for token in key:  # GGUF levels such as Q4_K_M go with their letters; 'fp4' arrives as 'fp' '4'
-        if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
-            continue
-        if token.isdigit() and out and out[-1] in _PRECISION:
-            out.pop()
-            continue
-        if (
-            len(token) == 1
-            and token in "kmsl"
-            and out
-            and not out[-1][:1].isalpha()
-            and _quant_tail(key, token)
-        ):
-            continue
-        out.append(token)
+    out, _ = _without_quantisation(key)
     while len(out) > 1:
         last, before = out[-1], out[-2] if len(out) > 2 else ""
         if last in _BUDGET_AFTER and not thinking:
@@ -216,6 +201,27 @@ def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tu
     anywhere, then one trailing serving word at a time (MODE_WORDS, a reasoning budget, a context tier,
     a YYMMDD snapshot tag, a serving provider's name: 'deepseek-r1-sambanova'). The longest reading
     that names a canonical model wins ('grok-4-fast-reasoning' is Grok 4 Fast, not Grok 4)."""
+    out, dropped = _without_quantisation(key)
+    ladder = [(tuple(out), frozenset(dropped))]
+    while len(out) > 1:
+        last, before = out[-1], out[-2] if len(out) > 2 else ""
+        budget = before in _BUDGET_AFTER and (_is_budget(last) or last in ("max", "min"))
+        if not (
+            last in MODE_WORDS
+            or budget
+            or last in providers
+            or _CONTEXT_TIER.fullmatch(last)
+            or _SNAPSHOT_TAG.fullmatch(last)
+        ):
+            break
+        dropped.add(out.pop())
+        ladder.append((tuple(out), frozenset(dropped)))
+    return ladder
+
+
+def _without_quantisation(key: Key) -> tuple[list[str], set[str]]:
+    """`key` without its quantisation words (QUANT_WORDS, a precision with its bits: 'fp' '4', 'mxfp'
+    '4'; a GGUF level with its letters: 'q4' 'k' 'm'), and the words dropped."""
     out: list[str] = []
     dropped: set[str] = set()
     for i, token in enumerate(key):
@@ -236,21 +242,7 @@ def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tu
         ):
             continue
         out.append(token)
-    ladder = [(tuple(out), frozenset(dropped))]
-    while len(out) > 1:
-        last, before = out[-1], out[-2] if len(out) > 2 else ""
-        budget = before in _BUDGET_AFTER and (_is_budget(last) or last in ("max", "min"))
-        if not (
-            last in MODE_WORDS
-            or budget
-            or last in providers
-            or _CONTEXT_TIER.fullmatch(last)
-            or _SNAPSHOT_TAG.fullmatch(last)
-        ):
-            break
-        dropped.add(out.pop())
-        ladder.append((tuple(out), frozenset(dropped)))
-    return ladder
+    return out, dropped
 
 
 def _is_budget(token: str) -> bool:

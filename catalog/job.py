@@ -3,6 +3,11 @@
 Safe to re-run: every write is a MERGE keyed by id; a model whose facts are unchanged is
 skipped; and each model's `content_hash` is written only after all its facts, so a job
 killed half-way is finished by simply running it again.
+
+A re-run groups the records by the rules alone (as a first run would), never by the grouping the
+graph holds: a rule change takes full effect. The Model and Listing nodes of an earlier run that
+this run does not produce are deleted, when every source they came from was read this run (an
+ingestion of one source leaves the others' models alone).
 """
 
 from __future__ import annotations
@@ -93,8 +98,7 @@ class CatalogIngestJob:
 
         anchors = self.store.read(queries.MODEL_ANCHORS)
         stored_hash = {a["id"]: a["content_hash"] for a in anchors}
-        resolver = ModelResolver(self._anchor_names(anchors))
-        clusters = resolver.resolve(records)
+        clusters = ModelResolver().resolve(records)
         identity = identify(clusters, self.curation)
         casing = build_casing(records)
         merged = [
@@ -103,7 +107,7 @@ class CatalogIngestJob:
             for m in identity.models
         ]  # fmt: skip
         for model, m in zip(identity.models, merged, strict=True):
-            m.props["raw_names"] = sorted(set(model.own_names))  # what a re-run anchors on
+            m.props["raw_names"] = sorted(set(model.own_names))  # the group's own names, before listings
         hashes = {m.id: _content_hash(m) for m in merged}
         changed = [m for m in merged if stored_hash.get(m.id) != hashes[m.id]]
         created = sum(1 for m in changed if m.id not in stored_hash)
@@ -116,6 +120,7 @@ class CatalogIngestJob:
         self._write_models(rows, now)
         self._link_listings(identity, now)
         self._write_quarantine(quarantined, now)
+        self._delete_stale(identity, anchors, set(per_source))
 
         summary = IngestSummary(
             sources=per_source,
@@ -136,13 +141,16 @@ class CatalogIngestJob:
         return summary
 
     # -- steps ----------------------------------------------------------------------------
-    def _anchor_names(self, anchors: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
-        """The raw names each stored model and listing was grouped by (`raw_names`, not a model's
-        listings' names): every group of the last run is an anchor, so a re-run groups alike."""
-        names = {a["id"]: a["raw_names"] or [a["name"], *(a["aliases"] or [])] for a in anchors}
-        for row in self.store.read(queries.LISTING_ANCHORS):
-            names[row["id"]] = row["raw_names"] or [row["id"]]
-        return names
+    def _delete_stale(self, identity: Identity, anchors: Sequence[dict[str, Any]], read: set[str]) -> None:
+        """Models and listings of an earlier run that this run no longer produces, from sources it read."""
+        models, listings = {m.id for m in identity.models}, {x.id for x in identity.listings}
+
+        def stale(row: dict[str, Any], current: set[str]) -> bool:
+            return row["id"] not in current and set(row["sources"] or []) <= read
+
+        self.store.write(queries.DELETE_MODELS, ids=sorted(a["id"] for a in anchors if stale(a, models)))
+        rows = self.store.read(queries.LISTING_ANCHORS)
+        self.store.write(queries.DELETE_LISTINGS, ids=sorted(r["id"] for r in rows if stale(r, listings)))
 
     def _read(self) -> tuple[list[ModelRecord], list[Quarantined], dict[str, int], int]:
         records: list[ModelRecord] = []
@@ -222,8 +230,8 @@ class CatalogIngestJob:
             self.steps.advance(task, len(batch))
 
     def _write_listing_nodes(self, identity: Identity, casing: Casing, now: str) -> None:
-        """Every listing node, before the models: with the models, they anchor a re-run. A node that
-        changed kind (a model that is now a listing, or the reverse) is replaced."""
+        """Every listing node, before the models. A node that changed kind (a model that is now a
+        listing, or the reverse) is replaced."""
         listing_ids = {x.id for x in identity.listings}
         model_ids = {m.id for m in identity.models}
         self.store.write(queries.DELETE_MODELS, ids=sorted(listing_ids - model_ids))

@@ -8,14 +8,16 @@ normalize(text): "bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0" and "Cla
   1. lower-case; "+" is "plus" ("Command R+").
   2. reseller decorations go: path prefixes without spaces ("openrouter/", "azure/eu/", "hf:org/",
      "accounts/fireworks/models/"), a bedrock region + vendor-dot prefix ("us.anthropic."), bedrock
-     revisions ("-v1:0", "-1:0"), router tiers (":free", ":nitro"), "@default"; "@20241022" is a date.
+     revisions ("-v1:0", "-1:0"; after a bare name "-v2:1" is the version: "claude-v2:1" is Claude 2.1),
+     "v03" is "v0.3", router tiers (":free", ":nitro"), "@default"; "@20241022" is a date.
   3. a full date (2024-08-06, 20240806) is the *snapshot date*: kept apart, rendered last. "MM-YYYY",
      Epoch's "(Aug 2024)" and Mistral's "v24.09" become a YYMM token ("2408"), the form labs use for
      releases ("-2507"); 4-digit MMDD/YYMM tags are version tokens, never stripped.
   4. fireworks "3p1" is "3.1"; ".", "_", ":", space and "-" are one separator; a run of 2+ letters is
      split from a following digit ("llama3.1" == "llama-3.1"); single letters stay ("o1", "a22b", "v3").
   5. NOISE tokens go (instruct, chat, it, hf, latest, fp8, free, ...; "turbo" right after "instruct"
-     is Together's serving tag), then leading ORG_WORDS unless a version follows ("moonshot-v1"), a
+     is Together's serving tag, "instant" after a number a speed tier: "llama-3.1-8b-instant", while
+     "claude-instant" is a model of its own), then leading ORG_WORDS unless a version follows ("moonshot-v1"), a
      doubled leading word ("qwen: qwen3") and a trailing implicit version ("v1", "v1.0", "1.0").
 
 Keys are compared in *match form* ("v3" == "3"). A record's name and aliases only count when they
@@ -57,7 +59,7 @@ def _words(text: str) -> frozenset[str]:
 CURATED = frozenset({SourceName.LLM_STATS, SourceName.EPOCH})
 FUZZY_MIN = 80.0
 NOISE = _words(
-    "instruct instructed chat it hf latest versatile instant tput maas tee free beta default "
+    "instruct instructed chat it hf latest versatile tput maas tee free beta default "
     "fp8 fp16 bf16 int4 int8 awq gguf eu us au apac jp global"
 )
 ORG_WORDS = _words(
@@ -81,9 +83,11 @@ _YY_MM = re.compile(r"(?<![\d.])v?(2[3-9])\.(0[1-9]|1[0-2])(?![\d.])")
 # a path prefix; nano-gpt's "TheDrummer 2/" is one too, when a name with letters follows (not "Theseus 6/768")
 _PATH = re.compile(r"^(?:[^\s/]+(?: \d+)?/)+(?=[^/]*[a-z])")
 _VENDOR_DOT = re.compile(r"^(?:(?:us|eu|apac|au|jp|ca|global|us-gov)\.)?([a-z0-9]+)\.(?=[a-z])")
-_SUFFIXES = re.compile(
-    r"(?:-v?[1-9]\d*:\d+|:(?:free|nitro|floor|extended|exacto|online)|@(?:default|latest))$"
-)
+_SUFFIXES = re.compile(r"(?:-\d+:\d+|:(?:free|nitro|floor|extended|exacto|online)|@(?:default|latest))$")
+# a bedrock revision ('-v1:0', '-v2:0') after a name that has a number of its own; after a bare name it is
+# the model's version ('anthropic.claude-v2:1' is Claude 2.1, 'claude-v2' Claude 2)
+_REVISION = re.compile(r"(?<=\d)-v[1-9]\d*:\d+$")
+_ZERO_MINOR = re.compile(r"(?<![a-z0-9])v0(\d)(?![\d.])")  # 'v03' is v0.3 ('mistral-7b-instruct-v03')
 _LETTERS_DIGIT = re.compile(r"([a-z]{2,})(?=\d)")
 _VERSION = re.compile(r"v\d+")
 _TAG = re.compile(r"\d{4}")
@@ -146,12 +150,15 @@ def _analyse(text: str) -> _Name:
     s = _PATH.sub("", text.strip().lower().replace("+", " plus "))
     if not re.search(r"\s", s):
         s = _VENDOR_DOT.sub(r"\1 ", s)
-    s, date = _cut_date(_SUFFIXES.sub("", s).replace("@", "-"))
+    s = _SUFFIXES.sub("", _REVISION.sub("", s))
+    s, date = _cut_date(_ZERO_MINOR.sub(r"v0.\1", s).replace("@", "-"))
     raw = [t for t in re.split(r"[^a-z0-9]+", re.sub(r"(?<=\d)p(?=\d)", ".", s)) if t]
     kept = [
         t
         for i, t in enumerate(raw)
-        if t not in NOISE and not (t == "turbo" and raw[i - 1 : i] == ["instruct"])
+        if t not in NOISE
+        and not (t == "turbo" and raw[i - 1 : i] == ["instruct"])
+        and not (t == "instant" and i and any(c.isdigit() for c in raw[i - 1]))
     ]
     tokens = [p for t in _strip_orgs(kept) for p in _LETTERS_DIGIT.sub(r"\1 ", t).split() if p not in NOISE]
     if len(tokens) > 1 and tokens[0] == tokens[1]:

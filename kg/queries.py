@@ -193,7 +193,8 @@ ON CREATE SET e.ingested_at = $now
 SET e += row.props
 """
 
-# A node that changed kind (a model that is now a listing, or the reverse) is replaced.
+# A node that changed kind (a model that is now a listing, or the reverse) is replaced; a node of an
+# earlier run that this run no longer produces (a rule or the data changed) is removed.
 DELETE_MODELS: LiteralString = """
 UNWIND $ids AS id
 MATCH (m:Model {id: id})
@@ -235,12 +236,12 @@ ORDER BY id
 MODEL_ANCHORS: LiteralString = """
 MATCH (m:Model)
 RETURN m.id AS id, m.name AS name, m.aliases AS aliases, m.raw_names AS raw_names,
-       m.content_hash AS content_hash
+       m.content_hash AS content_hash, m.sources AS sources
 """
 
 LISTING_ANCHORS: LiteralString = """
 MATCH (l:Listing)
-RETURN l.id AS id, l.raw_names AS raw_names
+RETURN l.id AS id, l.raw_names AS raw_names, l.sources AS sources
 """
 
 # -- operating the graph ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalog.curation import Curation, Decision, load_curation
-from catalog.identity import UNKNOWN_DEVELOPER, Evidence, Identity, identify, strip_variant
+from catalog.identity import UNKNOWN_DEVELOPER, Evidence, Identity, identify, strip_variant, variant_ladder
 from catalog.identity_eval import SETS, evaluate_listing_pairs, format_report, identity_of
 from catalog.names import clean_name, display_name, pretty_id
 from catalog.records import ModelRecord, SourceName
@@ -136,10 +136,24 @@ def test_the_shipped_curation_file_loads() -> None:
         (("llama", "3", "3", "70b", "fp4", "fast"), ("llama", "3", "3", "70b")),
         (("doubao", "seed", "1", "8", "251215"), ("doubao", "seed", "1", "8")),
         (("qwen", "3", "30b", "a3b", "thinking", "2507"), ("qwen", "3", "30b", "a3b", "thinking", "2507")),
+        (("gpt", "oss", "120b", "mxfp", "4"), ("gpt", "oss", "120b")),
     ],
 )
 def test_strip_variant(key: tuple[str, ...], expected: tuple[str, ...]) -> None:
     assert strip_variant(key) == expected
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        ("gpt", "oss", "120b", "mxfp", "4"),
+        ("qwen", "3", "5", "9b", "q4", "k", "m"),
+        ("llama", "3", "fp", "8"),
+    ],
+)
+def test_strip_variant_and_the_variant_ladder_read_quantisation_alike(key: tuple[str, ...]) -> None:
+    """One quantisation reading (catalog/identity.py `_without_quantisation`) serves both."""
+    assert variant_ladder(key)[0][0] == strip_variant(key, thinking=False)
 
 
 @pytest.mark.parametrize(

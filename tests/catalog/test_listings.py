@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from catalog import resolve
 from catalog.curation import Curation, Decision
 from catalog.job import CatalogIngestJob
 from catalog.readers.litellm import LitellmReader
 from catalog.review import review
+from kg import queries
 from kg.store import GraphStore
 
 CHAT = {"mode": "chat", "max_input_tokens": 128000, "max_output_tokens": 16384}
@@ -76,3 +80,48 @@ def test_listings_are_queryable_and_curation_applies_on_the_next_run(
     curation_file.write_text("version: 1\ndecisions:\n  - listing: somehost/mystery-model\n    keep: true\n")
     after = review(store, curation_file)
     assert after.candidate_merges == [] and after.unresolved == [] and after.decisions == 1
+
+
+def test_a_rerun_after_a_rule_or_data_change_leaves_no_stale_node(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run 1 groups two IBM ids as one model (rule: 'chat' and 'instruct' are noise) and lists an
+    old model; run 2 reads 'chat' as a word and the old model is gone: the graph equals a fresh run."""
+    prices = PRICES | {
+        "watsonx/ibm/granite-13b-chat-v2": CHAT | {"litellm_provider": "watsonx"},
+        "watsonx/ibm/granite-13b-instruct-v2": CHAT | {"litellm_provider": "watsonx"},
+        "gpt-4o-mini": CHAT | {"litellm_provider": "openai"},
+    }
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(prices))
+    ingest(store, path)
+    first = {r["id"] for r in store.read("MATCH (m:Model) RETURN m.id AS id")}
+    assert {"gpt-4o-mini", "granite-13b-v2"} <= first
+
+    monkeypatch.setattr(resolve, "NOISE", resolve.NOISE - {"chat"})
+    resolve._analyse.cache_clear()
+    del prices["gpt-4o-mini"]
+    path.write_text(json.dumps(prices))
+    try:
+        ingest(store, path)
+        after = store.read("MATCH (m:Model) RETURN m.id AS id, m.name AS name ORDER BY id")
+        listings = store.read("MATCH (l:Listing) RETURN l.id AS id ORDER BY id")
+        store.write(queries.DELETE_ALL)
+        ingest(store, path)
+        fresh = store.read("MATCH (m:Model) RETURN m.id AS id, m.name AS name ORDER BY id")
+        assert after == fresh and listings == store.read("MATCH (l:Listing) RETURN l.id AS id ORDER BY id")
+        assert "gpt-4o-mini" not in {r["id"] for r in after}
+        assert {"granite-13b-chat-v2", "granite-13b-v2"} <= {r["id"] for r in after}
+    finally:
+        resolve._analyse.cache_clear()
+
+
+def test_an_ingestion_of_one_source_leaves_the_other_sources_models(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(PRICES))
+    ingest(store, path)
+    store.write("CREATE (:Model {id: 'from-epoch', name: 'From Epoch', sources: ['epoch']})")
+    ingest(store, path)
+    assert {r["id"] for r in store.read("MATCH (m:Model) RETURN m.id AS id")} == {"gpt-4o", "from-epoch"}

@@ -59,6 +59,12 @@ def rec(
         ("gemma-3-27b-it", "gemma-3-27b"),
         ("o1-mini", "o1-mini"),
         ("moonshot-v1-8k", "moonshot-v1-8k"),
+        ("anthropic.claude-v2:1", "claude-v2-1"),
+        ("anthropic.claude-v2", "claude-v2"),
+        ("anthropic.claude-instant-v1", "claude-instant"),
+        ("llama-3.1-8b-instant", "llama-3-1-8b"),
+        ("mistral-7b-instruct-v03", "mistral-7b-v0-3"),
+        ("amazon.nova-pro-v1:0", "nova-pro"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
@@ -125,6 +131,10 @@ def test_same_model_merges(a: ModelRecord, b: ModelRecord) -> None:
         (rec(LS, "gemma-3n-e2b", "Gemma 3n E2B"), rec(MD, "google/gemma-3n-e4b-it")),
         (rec(LL, "magistral-small"), rec(LL, "mistral-small")),
         (rec(LL, "inclusionai/ling-1t"), rec(LL, "inclusionai/ring-1t")),
+        (rec(LL, "anthropic.claude-v2:1"), rec(LL, "anthropic.claude-v1")),
+        (rec(LL, "anthropic.claude-v2:1"), rec(LL, "anthropic.claude-v2")),
+        (rec(LL, "anthropic.claude-instant-v1"), rec(LL, "anthropic.claude-v1")),
+        (rec(LL, "anthropic.claude-v2:1"), rec(EP, "Claude")),
     ],
 )
 def test_different_models_stay_apart(a: ModelRecord, b: ModelRecord) -> None:
