@@ -13,6 +13,8 @@ from core.access import AccessFilter
 from core.errors import InvalidInput
 from finetune.monitor import log_answer
 from rag.answer import Answerer
+from rag.news_answer import NewsAnswerer
+from rag.news_retrieval import news_retriever_for
 from rag.qa import Answer, RetrievalResult
 
 from .context import AppContext
@@ -49,13 +51,19 @@ def ask(
     max_new_tokens: int | None = None,
 ) -> Answer:
     """Answer one question; `history` holds the conversation's earlier questions (for follow-ups)."""
-    result = search(ctx, question, access=access, k=k, history=history)
-    answerer = Answerer(
-        ctx.generator,
-        max_new_tokens=max_new_tokens or ctx.settings.chat_max_new_tokens,
-        phrase_facts=phrase_facts,
-    )
-    answer = answerer.answer(result)
+    # News questions that name publishers, dates or several articles take the multi-article path.
+    news = None if history else news_retriever_for(ctx.retriever)
+    parsed = news.analyzer.analyze(_clean(question)) if news else None
+    if news and parsed and parsed.routed:
+        answer = NewsAnswerer().answer(news.retrieve(parsed, access=access, k=max(k, 10)))
+    else:
+        result = search(ctx, question, access=access, k=k, history=history)
+        answerer = Answerer(
+            ctx.generator,
+            max_new_tokens=max_new_tokens or ctx.settings.chat_max_new_tokens,
+            phrase_facts=phrase_facts,
+        )
+        answer = answerer.answer(result)
     # Stage 7 of fine-tuning: the answer log (ids and results, no confidential text); a full or
     # read-only disk must not stop answers.
     with contextlib.suppress(OSError):
