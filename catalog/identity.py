@@ -69,6 +69,7 @@ _SNAPSHOT_TAG = re.compile(r"2[3-9](0[1-9]|1[0-2])[0-3]\d")
 _POINTER = re.compile(r"[-_:@./](?:latest|auto)$", re.IGNORECASE)  # moving aliases and routers
 _QUANT_LEVEL = re.compile(r"i?q\d")
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmt]|e\d+b|\d+x\d+b|\d+e)$")
+_QUANT_ID = re.compile(r"[-_.](?:awq|gptq|gguf|exl2)(?:$|[-_.])", re.IGNORECASE)
 
 
 # Resellers' own affixes around a model's id: a coding-plan or product prefix ("coding-glm-5.3",
@@ -94,6 +95,7 @@ RESELLER_AFFIXES: dict[str, tuple[str, ...]] = {
 HYBRID_SHARE = 0.75  # the share of records stating `reasoning` that must say so for an open model
 _DATE_TAG = re.compile(r"(?:0[1-9]|1[0-2])[0-3]\d")  # MMDD ('0709'); a YYMM release tag starts with 2
 _PREVIEW = frozenset({"preview", "exp", "experimental"})
+_VISION = frozenset({"vision"})  # names an input modality: of a model that reads images, not a model
 _TWO_DIGITS = re.compile(r"\d\d")
 
 
@@ -284,11 +286,14 @@ def maker_of(records: Sequence[ModelRecord]) -> str | None:
     """The organisation an owner segment of a record's id names ('huihui-ai/...' -> 'huihui-ai').
 
     A known organisation among the id's segments wins; a reseller's own namespace (the segment
-    repeats the provider, or the id is one of its routers) names no maker.
+    repeats the provider, or the id is one of its routers) and a quantiser's upload (an AWQ, GPTQ,
+    GGUF or EXL2 id) name no maker.
     """
     for record in records:
         if record.source not in (SourceName.MODELS_DEV, SourceName.LITELLM):
             continue
+        if set(name_key(record.model_id)) & QUANT_WORDS or _QUANT_ID.search(record.model_id):
+            continue  # a quantiser's upload ('thebloke/codellama-7b-instruct-awq') names no maker
         provider = record.source_key.split("/", 1)[0].split("_", 1)[0].casefold()
         if "/routers/" in f"/{record.source_key}/":
             continue
@@ -317,12 +322,15 @@ class _Index:
         self.open: set[str] = set()
         self.params: dict[str, int] = {}
         self.reasoning: dict[str, float] = {}
+        self.sees: set[str] = set()  # models whose records say they read images
 
     def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
         orgs = {model.developer} if model.developer else _orgs(model.records)
         self.orgs[model.id] = orgs - {UNKNOWN_DEVELOPER}
         if any(r.open_weights for r in model.records):
             self.open.add(model.id)
+        if any("image" in r.input_modalities for r in model.records):
+            self.sees.add(model.id)
         stated = [r.reasoning for r in model.records if r.reasoning is not None]
         self.reasoning[model.id] = sum(stated) / len(stated) if stated else 0.5
         params = [r.parameters for r in model.records if r.parameters]
@@ -371,6 +379,16 @@ class _Index:
                     ok = _size_agrees(sizes, self.params.get(mid))
                 if ok:
                     found.add(mid)
+        return found
+
+    def only_size(self, keys: Iterable[Key]) -> set[str]:
+        """Models whose key without sizes is one of the size-less `keys`, where no model of that name
+        is size-less and exactly one size is published."""
+        found: set[str] = set()
+        for key in keys:
+            owners = self.unsized.get(key, set())
+            if len(owners) == 1 and all(self.sizes[m] for m in owners):
+                found |= owners
         return found
 
     def base_of(self, key: Key) -> tuple[str, Key] | None:
@@ -639,8 +657,23 @@ def _attach(
         m for m in index.same_but_size({k for k in plain if k}) if not index.dated(m)
     }
     sized = {m for m in sized if not (orgs and index.orgs[m] and not orgs & index.orgs[m])}
+    if not sized:  # a size-less name of a model published in one size only ('deepseek-prover-v2')
+        sized = index.only_size(
+            {k for k in keys | plain if len(k) > 2 and k == without_sizes(k) and _has_number(k)}
+        )
+        sized = {m for m in sized if orgs and orgs & index.orgs[m] and not index.dated(m)}
     if len(sized) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(sized)))
+    vision = {k: tuple(t for t in k if t not in _VISION) for k, _ in readings if set(k) & _VISION}
+    seen = {
+        m
+        for k in vision.values()
+        if len(k) > 1
+        for m in index.matches({k}, orgs)
+        if m in index.sees & index.open
+    }
+    if len(seen) == 1:  # 'llama-3.2-90b-vision-instruct' is Llama 3.2 90B, an open model that reads images
+        return _listing(cluster, Evidence.VARIANT, next(iter(seen)))
     return None
 
 

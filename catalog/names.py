@@ -4,12 +4,23 @@ Rule (the raw names all stay in `aliases`):
   1. the records' own names, best record first (llm-stats, first-party, Epoch, models.dev),
      never litellm's (its names are routing keys);
   2. each name loses a leading provider label ("Anthropic: ", "Sao10K: ") and serving tags
-     ("(FP8)", "MLX 4-bit", "(free)", a reseller's YYMMDD snapshot tag "(251228)"); when the label is the family word the id starts with
-     ("Mistral: Saba" for mistral-saba), it is kept as a word ("Mistral Saba");
-  3. the first name that is not a raw id (no "/", not a lower-case hyphenated key) is shown;
-  4. otherwise the best record's id is written out: its last path segment, separators as spaces,
-     without 'hf', 'latest' and a YYMMDD snapshot tag, each word cased as the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B
-     Base"), sizes upper-cased ("8b" -> "8B").
+     ("(FP8)", "MLX 4-bit", "(free)", a reseller's YYMMDD snapshot tag "(251228)" or " 260428"); when
+     the label is the family word the id starts with ("Mistral: Saba" for mistral-saba), it is kept as
+     a word ("Mistral Saba");
+  3. the first name that is not a raw id (no "/" in a name without spaces, not a lower-case
+     hyphenated key, not the id's own lower-case word: "esmfold") is shown: a curated source's or the
+     developer's as it stands; a reseller's only when it agrees with its record's id (the same numbers
+     and the id's words: "MiniMax M1" is no name for minimax-m1-80k, "Nemotron 3.1 70B" none for
+     Llama-3.1-Nemotron-70B) and does not start with an organisation the id does not name ("Cohere
+     Command R+"); then the first reseller's name that starts with one;
+  4. otherwise the best record's id is written out: its last path segment (the whole id when that
+     segment has no letters: "Theseus 6/768"), separators as spaces, without 'hf', 'latest',
+     quantisation words ('awq', 'gguf'), a YYMMDD snapshot tag or an MM-YYYY date, and without a
+     leading organisation word the other ids do not carry ('Cohere-command-a-plus'), each word cased as
+     the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B Base"), sizes
+     upper-cased ("8b" -> "8B").
+Two canonical models that end with one name are told apart by their release tags
+(`disambiguate`: "Command R+ (Apr 2024)" and "Command R+ (Aug 2024)").
 """
 
 from __future__ import annotations
@@ -18,13 +29,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from .orgs import org_id
 from .records import ModelRecord, SourceName
-from .resolve import name_key
+from .resolve import CURATED, name_agrees, name_key
 
 _LABEL = re.compile(r"^\s*([^:/()]{1,40}?):\s+(?=\S)")
 _SERVING_TAG = re.compile(
     r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|q\d[^)]*"
     r"|2[3-9](?:0[1-9]|1[0-2])[0-3]\d)\)"
+    r"|\s2[3-9](?:0[1-9]|1[0-2])[0-3]\d$"
     r"|\b(?:fp8|fp4|nvfp4|bf16|int4|int8|awq|gguf)\b|\bmlx(?:\s+\d+-?bit)?\b)",
     re.IGNORECASE,
 )
@@ -32,6 +45,9 @@ _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|e\d+b|\d+x\d+b)$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9.]+")
 _MINOR = re.compile(r"\d{1,2}")
 _YYMMDD = re.compile(r"2[3-9](?:0[1-9]|1[0-2])[0-3]\d")
+_YYMM = re.compile(r"(?:^|-)(2[3-9])(0[1-9]|1[0-2])$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DROPPED_WORDS = frozenset({"hf", "latest", "awq", "gguf", "gptq", "exl2", "fp8", "bf16", "int4", "int8"})
 
 Casing = Mapping[str, str]
 
@@ -60,9 +76,20 @@ def clean_name(name: str, model_id: str = "") -> str:
     return re.sub(r"\s{2,}", " ", text).strip(" -_") or name.strip()
 
 
-def _looks_raw(name: str) -> bool:
+def _looks_raw(name: str, model_id: str = "") -> bool:
     text = name.strip()
-    return "/" in text or (" " not in text and text == text.lower() and any(c in text for c in "-_.:"))
+    if "/" in text and " " not in text.rsplit("/", 1)[0]:
+        return True
+    if " " not in text and text == text.lower() and any(c in text for c in "-_.:"):
+        return True
+    return text.isalpha() and text == text.lower() and text == model_id.rsplit("/", 1)[-1]
+
+
+def _foreign_label(name: str, model_id: str) -> bool:
+    """The name starts with an organisation ("Cohere Command R+") the id does not start with."""
+    first = name.split(maxsplit=1)[0] if " " in name.strip() else ""
+    bare = model_id.rsplit("/", 1)[-1].casefold()
+    return bool(first) and org_id(first) is not None and not bare.startswith(first.casefold())
 
 
 def _shares_a_word(name: str, model_id: str) -> bool:
@@ -74,9 +101,12 @@ def _shares_a_word(name: str, model_id: str) -> bool:
 def pretty_id(model_id: str, casing: Casing) -> str:
     """A raw id written out as a name (rule 4)."""
     bare = model_id.rsplit("/", 1)[-1].split(":", 1)[0]
+    if not any(c.isalpha() for c in bare):  # Epoch's 'Theseus 6/768'
+        bare = model_id
     bare = re.sub(r"(?<=\d)p(?=\d)", ".", bare)
+    bare = re.sub(r"[-_](?:0[1-9]|1[0-2])-20\d\d$", "", bare)  # an MM-YYYY date: 'command-a-plus-05-2026'
     words: list[str] = []
-    parts = [w for w in re.split(r"[-_\s]+", bare) if w and w.lower() not in ("hf", "latest")]
+    parts = [w for w in re.split(r"[-_\s]+", bare) if w and w.lower() not in _DROPPED_WORDS]
     if len(parts) > 1 and _YYMMDD.fullmatch(parts[-1]):
         parts = parts[:-1]  # a snapshot tag: 'doubao-seed-2-1-pro-260628' is Doubao Seed 2.1 Pro
     for word in parts:
@@ -101,13 +131,45 @@ def _case(word: str, casing: Casing) -> str:
 def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -> str:
     """The name shown for the best-first `records` of one model or listing."""
     named = [r for r in records if r.source is not SourceName.LITELLM]
+    labelled: list[str] = []
     for record in named:
         name = clean_name(record.name, record.model_id)
-        if not _looks_raw(name) and _shares_a_word(name, record.model_id):
+        if _looks_raw(name, record.model_id) or not _shares_a_word(name, record.model_id):
+            continue
+        if record.source in CURATED or record.first_party:
+            return name  # the developer's or a curated source's own name for it
+        if not name_agrees(name, record.model_id):
+            continue
+        if not _foreign_label(name, record.model_id):
             return name
+        labelled.append(name)
+    if labelled:
+        return labelled[0]
     # the maker's own spelling: an id with capitals ('nvidia/NVIDIA-Nemotron-3.5-Lightning') over a lower-case key
     best = max(
         records,
         key=lambda r: (sum(c.isupper() for c in r.model_id.rsplit("/", 1)[-1]) > 0, "/" in r.model_id),
     )
-    return pretty_id(best.model_id, casing or {})
+    model_id = best.model_id
+    bare = model_id.rsplit("/", 1)[-1]
+    first, _, rest = bare.partition("-")
+    others = [r.model_id.rsplit("/", 1)[-1].casefold() for r in records if r is not best]
+    if rest and org_id(first) and any(o.startswith(rest.casefold()) for o in others):
+        model_id = rest  # 'Cohere-command-a-plus-05-2026' beside 'command-a-plus-05-2026'
+    return pretty_id(model_id, casing or {})
+
+
+def disambiguate(names: Mapping[str, str]) -> dict[str, str]:
+    """Model id -> display name, where models that share a name carry their YYMM release tag
+    ('command-r-plus-2404', 'command-r-plus-2408' -> "Command R+ (Apr 2024)", "Command R+ (Aug 2024)")."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for model_id, name in names.items():
+        by_name[name.casefold()].append(model_id)
+    out = dict(names)
+    for ids in by_name.values():
+        if len(ids) < 2:
+            continue
+        for model_id in ids:
+            if (tag := _YYMM.search(model_id)) and not re.search(r"\b(?:19|20)\d\d\b", names[model_id]):
+                out[model_id] = f"{names[model_id]} ({_MONTHS[int(tag[2]) - 1]} 20{tag[1]})"
+    return out

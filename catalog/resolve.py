@@ -432,6 +432,11 @@ def name_key(text: str) -> Key:
     return _match_form(_analyse(text).tokens)
 
 
+def name_agrees(name: str, model_id: str, curated: bool = False) -> bool:
+    """Whether `name` says the model `model_id` names (the rule for a record's name, `_consistent`)."""
+    return _consistent(_analyse(model_id), _analyse(name), curated)
+
+
 def record_keys(record: ModelRecord) -> set[Key]:
     """The undated keys of a record's id and of the names that agree with it (see `_consistent`)."""
     return set(_record_node(record).base)

@@ -10,9 +10,17 @@ from pathlib import Path
 import pytest
 
 from catalog.curation import Curation, Decision, load_curation
-from catalog.identity import UNKNOWN_DEVELOPER, Evidence, Identity, identify, strip_variant, variant_ladder
+from catalog.identity import (
+    UNKNOWN_DEVELOPER,
+    Evidence,
+    Identity,
+    identify,
+    maker_of,
+    strip_variant,
+    variant_ladder,
+)
 from catalog.identity_eval import SETS, evaluate_listing_pairs, format_report, identity_of
-from catalog.names import clean_name, display_name, pretty_id
+from catalog.names import clean_name, disambiguate, display_name, pretty_id
 from catalog.records import ModelRecord, SourceName
 from catalog.resolve import ModelResolver, name_key
 
@@ -332,3 +340,62 @@ def _folded(item: object) -> set[str]:
     records = getattr(item, "records", [])
     names = {getattr(item, "id", ""), *getattr(item, "aliases", []), *(r.source_key for r in records)}
     return {n.casefold() for n in names}
+
+
+def test_a_resellers_name_that_disagrees_with_its_id_is_not_shown() -> None:
+    records = [
+        rec(MD, "novita-ai/minimaxai/minimax-m1-80k", name="MiniMax M1"),
+        rec(MD, "nano-gpt/MiniMaxAI/MiniMax-M1-80k", name="MiniMax M1 80K"),
+    ]
+    assert display_name(records) == "MiniMax M1 80K"
+    garbled = rec(
+        MD, "nano-gpt/huihui-ai/Llama-3.1-Nemotron-70B-Instruct-HF-abliterated", name="Nemotron 3.1 70B"
+    )
+    assert display_name([garbled]) == "Llama 3.1 Nemotron 70B Instruct Abliterated"
+    labelled = [
+        rec(MD, "azure/command-r-plus-08-2024", name="Cohere Command R+ 08-2024"),
+        rec(MD, "kilo/cohere/command-r-plus-08-2024", name="Cohere: Command R+ (08-2024)"),
+    ]
+    assert display_name(labelled) == "Command R+ (08-2024)"
+
+
+def test_display_names_lose_snapshot_tags_and_keep_a_slash_inside_a_name() -> None:
+    assert display_name(
+        [rec(MD, "aihubmix/doubao-seed-2-0-lite-260428", name="Doubao Seed 2.0 Lite 260428")]
+    ) == ("Doubao Seed 2.0 Lite")
+    assert display_name([rec(EP, "Theseus 6/768", model_id="Theseus 6/768")]) == "Theseus 6/768"
+    assert display_name([rec(MD, "nvidia/meta/esmfold", name="esmfold")]) == "Esmfold"
+    cohere = [rec(LL, "azure_ai/Cohere-command-a-plus-05-2026"), rec(LL, "command-a-plus-05-2026")]
+    assert display_name(cohere) == "Command A Plus"
+
+
+def test_models_that_share_a_name_carry_their_release_month() -> None:
+    names = {"command-r-plus-2404": "Command R+", "command-r-plus-2408": "Command R+", "gpt-4o": "GPT-4o"}
+    assert disambiguate(names) == {
+        "command-r-plus-2404": "Command R+ (Apr 2024)",
+        "command-r-plus-2408": "Command R+ (Aug 2024)",
+        "gpt-4o": "GPT-4o",
+    }
+
+
+def test_a_quantisers_upload_names_no_maker() -> None:
+    assert maker_of([rec(LL, "cloudflare/@hf/thebloke/codellama-7b-instruct-awq")]) is None
+    assert maker_of([rec(MD, "nano-gpt/huihui-ai/Qwen3-8B-abliterated")]) == "huihui-ai"
+
+
+def test_a_vision_listing_of_an_open_model_that_reads_images_and_a_model_of_one_size() -> None:
+    llama = rec(
+        LS, "llama-3.2-90b-instruct", name="Llama 3.2 90B Instruct", organization="meta", open_weights=True,
+        input_modalities=["text", "image"],
+    )  # fmt: skip
+    prover = rec(LS, "deepseek-prover-v2-671b", name="DeepSeek Prover V2 671B", organization="deepseek")
+    identity = run(
+        llama,
+        prover,
+        rec(LL, "vertex_ai/meta/llama-3.2-90b-vision-instruct-maas", organization="meta"),
+        rec(LL, "fireworks_ai/accounts/fireworks/models/deepseek-prover-v2", organization="deepseek"),
+    )
+    assert model_of(identity, "vertex_ai/meta/llama-3.2-90b-vision-instruct-maas") == "llama-3-2-90b"
+    assert model_of(identity, "fireworks_ai/accounts/fireworks/models/deepseek-prover-v2") == (
+        "deepseek-prover-v2-671b"
+    )
