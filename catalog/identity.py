@@ -230,6 +230,13 @@ def _without_quantisation(key: Key) -> tuple[list[str], set[str]]:
         if token in QUANT_WORDS or _QUANT_LEVEL.fullmatch(token):
             dropped.add(token)
             continue
+        if token in ("iq", "q") and key[i + 1 : i + 2] and key[i + 1].isdigit():  # 'IQ4_XS' as 'iq' '4' 'xs'
+            dropped.add(token)
+            continue
+        if token.isdigit() and i and key[i - 1] in ("iq", "q"):
+            continue
+        if token in ("xs", "xxs") and i > 1 and key[i - 2] in ("iq", "q"):
+            continue
         if token.isdigit() and i and key[i - 1] in _PRECISION and key[i - 1] in QUANT_WORDS:
             continue  # 'mxfp' '4'
         if token.isdigit() and out and out[-1] in _PRECISION:
@@ -492,7 +499,9 @@ def _twins(models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: 
          developer's or curated records' dates, else all) or its own tag, the version numbers not
          contradicting ('ministral-14b' and 'ministral-3-14b-2512' of December 2025);
       3. 'X.0' is X ('mistral-large-4-0');
-      4. ids that differ only by a YYMMDD snapshot tag ('doubao-seed-2-1-pro-260628' and '-260915').
+      4. ids that differ only by a YYMMDD snapshot tag ('doubao-seed-2-1-pro-260628' and '-260915');
+      5. a maker's size-less id ('nvidia/Nemotron-3_5-Lightning') of the one sized model with its
+         words and version numbers ('NVIDIA-Nemotron-3.5-Lightning-30B-A3B').
     An id matching more than one model is left alone; the dated id (or the one with more records) stays."""
     out: dict[str, str] = {}
     for _ in range(3):  # twins of twins: 'ministral-14b' once 'ministral-3-14b-2512' is one
@@ -545,10 +554,20 @@ def _twin_round(
                 )
                 and (not theirs["undated"] or other < mid)
             )
+            onesize = (  # a maker's size-less id of its only sized model ('Nemotron-3.5-Lightning')
+                model.evidence is Evidence.MAKER_NAMESPACE
+                and not mine["tag"]
+                and not theirs["tag"]
+                and not mine["sizes"]
+                and theirs["sizes"]
+                and mine["words"] == theirs["words"]
+                and sorted(mine["versions"]) == sorted(theirs["versions"])
+                and bool(mine["versions"])
+            )
             zero = any(
                 k[-1] == "0" and len(k) > 2 and k[-2].isdigit() and k[:-1] in keys[other] for k in keys[mid]
             )
-            if named or month or zero or snapshot:
+            if named or month or zero or snapshot or onesize:
                 found.add(other)
         if len(found) == 1:
             out[mid] = next(iter(found))

@@ -35,7 +35,7 @@ from .resolve import CURATED, name_agrees, name_key
 
 _LABEL = re.compile(r"^\s*([^:/()]{1,40}?):\s+(?=\S)")
 _SERVING_TAG = re.compile(
-    r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|q\d[^)]*"
+    r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|i?q\d[^)]*"
     r"|2[3-9](?:0[1-9]|1[0-2])[0-3]\d)\)"
     r"|\s2[3-9](?:0[1-9]|1[0-2])[0-3]\d$"
     r"|\b(?:fp8|fp4|nvfp4|bf16|int4|int8|awq|gguf)\b|\bmlx(?:\s+\d+-?bit)?\b)",
@@ -45,7 +45,7 @@ _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|e\d+b|\d+x\d+b)$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9.]+")
 _MINOR = re.compile(r"\d{1,2}")
 _YYMMDD = re.compile(r"2[3-9](?:0[1-9]|1[0-2])[0-3]\d")
-_YYMM = re.compile(r"(?:^|-)(2[3-9])(0[1-9]|1[0-2])$")
+_YYMM = re.compile(r"(?:^|-)(?:20)?(2[3-9])(0[1-9]|1[0-2])(?:[0-3]\d)?$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DROPPED_WORDS = frozenset({"hf", "latest", "awq", "gguf", "gptq", "exl2", "fp8", "bf16", "int4", "int8"})
 
@@ -160,8 +160,9 @@ def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -
 
 
 def disambiguate(names: Mapping[str, str]) -> dict[str, str]:
-    """Model id -> display name, where models that share a name carry their YYMM release tag
-    ('command-r-plus-2404', 'command-r-plus-2408' -> "Command R+ (Apr 2024)", "Command R+ (Aug 2024)")."""
+    """Model id -> display name, where models that share a name carry the release month their id
+    ends with, YYMM or YYYYMMDD ('command-r-plus-2404', 'command-r-plus-2408' -> "Command R+ (Apr
+    2024)", "Command R+ (Aug 2024)"; 'claude-3-5-sonnet-20240620' -> "Claude 3.5 Sonnet (Jun 2024)")."""
     by_name: dict[str, list[str]] = defaultdict(list)
     for model_id, name in names.items():
         by_name[name.casefold()].append(model_id)

@@ -399,3 +399,18 @@ def test_a_vision_listing_of_an_open_model_that_reads_images_and_a_model_of_one_
     assert model_of(identity, "fireworks_ai/accounts/fireworks/models/deepseek-prover-v2") == (
         "deepseek-prover-v2-671b"
     )
+
+
+def test_a_makers_size_less_id_of_its_only_sized_model_is_that_model() -> None:
+    identity = run(
+        rec(LL, "wandb/nvidia/NVIDIA-Nemotron-3.5-Lightning-30B-A3B"),
+        rec(LL, "nebius/nvidia/Nemotron-3_5-Lightning"),
+    )
+    assert len(identity.models) == 1
+    sized = model_of(identity, "wandb/nvidia/NVIDIA-Nemotron-3.5-Lightning-30B-A3B")
+    assert sized is not None and sized == model_of(identity, "nebius/nvidia/Nemotron-3_5-Lightning")
+
+
+def test_a_gguf_level_with_its_letters_is_a_serving_variant() -> None:
+    assert strip_variant(name_key("Gemma-4-E4B-it-IQ4_XS")) == ("gemma", "4", "e4b")
+    assert clean_name("Gemma 4 E4B Instruct (IQ4_XS)") == "Gemma 4 E4B Instruct"

@@ -65,6 +65,7 @@ def rec(
         ("llama-3.1-8b-instant", "llama-3-1-8b"),
         ("mistral-7b-instruct-v03", "mistral-7b-v0-3"),
         ("amazon.nova-pro-v1:0", "nova-pro"),
+        ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)", "ernie-4-5-vl-424b-a47b"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
