@@ -386,7 +386,10 @@ class _Index:
                     ok = _size_agrees(sizes, self.params.get(mid))
                 if ok:
                     found.add(mid)
-        return found
+        named = {
+            m for m in found if self.sizes[m]
+        }  # a model whose sizes the listing names, over a size-less one
+        return named if named and any(set(k) - set(without_sizes(k)) for k in keys) else found
 
     def only_size(self, keys: Iterable[Key]) -> set[str]:
         """Models whose key without sizes is one of the size-less `keys`, where no model of that name
@@ -450,7 +453,10 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
     listings: list[Listing] = []
     pending: list[ModelCluster] = []
     decided: list[ModelCluster] = []
-    for cluster in rest:  # pass 2: variants and aliases of those; derivatives; named makers
+    # pass 2, shortest names first (a model's plain id before its resellers' longer SKUs of it): variants
+    # and aliases of those; derivatives; named makers
+    rest.sort(key=lambda c: (min((len(k) for k in keys[c.id]), default=0), c.id))
+    for cluster in rest:
         decision = decisions[cluster.id]
         if decision is not None:
             decided.append(cluster)  # applied once every model exists (pass 3)
@@ -481,6 +487,8 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
     for listing in listings:
         if listing.model_id is not None:
             target = models[listing.model_id]
+            if target.developer == UNKNOWN_DEVELOPER and (maker := maker_of(listing.records)):
+                target.developer = maker  # a fine-tune whose maker only a listing's id names
             target.records = sorted([*target.records, *listing.records], key=best_first)
             target.aliases = sorted({*target.aliases, *listing.aliases})
             target.listings.append(listing.id)

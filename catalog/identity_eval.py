@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .curation import load_curation
-from .identity import Evidence, Identity, identify
+from .identity import Identity, identify
 from .records import ModelRecord
 from .resolve import ModelResolver
 from .sources import readers_for
@@ -51,8 +51,9 @@ def identity_of(data_dir: Path) -> Identity:
 def evaluate_listing_pairs(identity: Identity, path: Path = PAIRS) -> dict[str, Any]:
     """Confusion counts, precision and recall, and the misclassified rows."""
     owner = {f"{r.source.value}:{r.source_key}": m.id for m in identity.models for r in m.records}
-    # a labelled model found to be another id of a canonical model (Evidence.TWIN) is that model
-    twin = {x.id: x.model_id for x in identity.listings if x.evidence is Evidence.TWIN and x.model_id}
+    # a labelled model found to be a listing of a canonical model (another id of it: Evidence.TWIN, or
+    # its same name) is that model
+    twin = {x.id: x.model_id for x in identity.listings if x.model_id}
     tp = fp = fn = tn = 0
     wrong: list[dict[str, str]] = []
     with path.open(newline="", encoding="utf-8") as handle:

@@ -12,7 +12,8 @@ Rule (the raw names all stay in `aliases`):
      developer's as it stands; a reseller's only when it agrees with its record's id (the same numbers
      and the id's words: "MiniMax M1" is no name for minimax-m1-80k, "Nemotron 3.1 70B" none for
      Llama-3.1-Nemotron-70B) and does not start with an organisation the id does not name ("Cohere
-     Command R+"); then the first reseller's name that starts with one;
+     Command R+"), less leading words that spell its id's owner ("The Drummer Cydonia 24B v2" for
+     'TheDrummer/Cydonia-24B-v2'); then the first reseller's name that starts with an organisation;
   4. otherwise the best record's id is written out: its last path segment (the whole id when that
      segment has no letters: "Theseus 6/768"), separators as spaces, without 'hf', 'latest',
      quantisation words ('awq', 'gguf'), a YYMMDD snapshot tag or an MM-YYYY date, and without a
@@ -30,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .orgs import org_id
+from .readers.base import owner_segment
 from .records import ModelRecord, SourceName
 from .resolve import CURATED, name_agrees, name_key
 
@@ -92,6 +94,21 @@ def _foreign_label(name: str, model_id: str) -> bool:
     return bool(first) and org_id(first) is not None and not bare.startswith(first.casefold())
 
 
+def _without_owner(name: str, model_id: str) -> str:
+    """The name without leading words that spell the owner segment of its id ('The Drummer Cydonia 24B
+    v2' for 'TheDrummer 2/Cydonia-24B-v2'), when the id's own name does not start with them."""
+    owner = owner_segment(model_id)
+    if not owner:
+        return name
+    owner = re.sub(r"[^a-z0-9]", "", re.sub(r"\s+\d+$", "", owner).casefold())
+    bare = re.sub(r"[^a-z0-9]", "", model_id.rsplit("/", 1)[-1].casefold())
+    words = name.split()
+    for n in range(1, min(3, len(words) - 1) + 1):
+        if re.sub(r"[^a-z0-9]", "", "".join(words[:n]).casefold()) == owner and not bare.startswith(owner):
+            return " ".join(words[n:])
+    return name
+
+
 def _shares_a_word(name: str, model_id: str) -> bool:
     """A name with no word of its id is a reseller's label ('Venice: Uncensored'), not the model's name."""
     words = {t for t in name_key(model_id) if t.isalpha()}
@@ -140,6 +157,7 @@ def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -
             return name  # the developer's or a curated source's own name for it
         if not name_agrees(name, record.model_id):
             continue
+        name = _without_owner(name, record.model_id)
         if not _foreign_label(name, record.model_id):
             return name
         labelled.append(name)

@@ -15,7 +15,7 @@ normalize(text): "bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0" and "Cla
      releases ("-2507"); 4-digit MMDD/YYMM tags are version tokens, never stripped.
   4. fireworks "3p1" is "3.1"; ".", "_", ":", space and "-" are one separator; a run of 2+ letters is
      split from a following digit ("llama3.1" == "llama-3.1"); single letters stay ("o1", "a22b", "v3").
-     A bracketed name in another script goes ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)").
+     "L3.3" and "l2" in fine-tunes' names are Llama 3.3 and Llama 2. A bracketed name in another script goes ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)").
   5. NOISE tokens go (instruct, chat, it, hf, latest, fp8, free, ...; "turbo" right after "instruct"
      is Together's serving tag, "instant" after a number a speed tier: "llama-3.1-8b-instant", while
      "claude-instant" is a model of its own), then leading ORG_WORDS unless a version follows ("moonshot-v1"), a
@@ -89,6 +89,9 @@ _SUFFIXES = re.compile(r"(?:-\d+:\d+|:(?:free|nitro|floor|extended|exacto|online
 # the model's version ('anthropic.claude-v2:1' is Claude 2.1, 'claude-v2' Claude 2)
 _REVISION = re.compile(r"(?<=\d)-v[1-9]\d*:\d+$")
 _ZERO_MINOR = re.compile(r"(?<![a-z0-9])v0(\d)(?![\d.])")  # 'v03' is v0.3 ('mistral-7b-instruct-v03')
+_LLAMA_SHORT = re.compile(
+    r"l[234]"
+)  # community fine-tunes' 'L3.3-...', 'mythomax-l2-13b': Llama 3.3, Llama 2
 _NATIVE_NAME = re.compile(r"\s*\([^)]*[^\x00-\x7f][^)]*\)")
 _LETTERS_DIGIT = re.compile(r"([a-z]{2,})(?=\d)")
 _VERSION = re.compile(r"v\d+")
@@ -163,6 +166,7 @@ def _analyse(text: str) -> _Name:
         and not (t == "turbo" and raw[i - 1 : i] == ["instruct"])
         and not (t == "instant" and i and any(c.isdigit() for c in raw[i - 1]))
     ]
+    kept = [w for t in kept for w in (("llama", t[1]) if _LLAMA_SHORT.fullmatch(t) else (t,))]
     tokens = [p for t in _strip_orgs(kept) for p in _LETTERS_DIGIT.sub(r"\1 ", t).split() if p not in NOISE]
     if len(tokens) > 1 and tokens[0] == tokens[1]:
         tokens = tokens[1:]

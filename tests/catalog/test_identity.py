@@ -414,3 +414,31 @@ def test_a_makers_size_less_id_of_its_only_sized_model_is_that_model() -> None:
 def test_a_gguf_level_with_its_letters_is_a_serving_variant() -> None:
     assert strip_variant(name_key("Gemma-4-E4B-it-IQ4_XS")) == ("gemma", "4", "e4b")
     assert clean_name("Gemma 4 E4B Instruct (IQ4_XS)") == "Gemma 4 E4B Instruct"
+
+
+def test_a_fine_tunes_name_loses_its_owners_words_and_a_listing_names_its_maker() -> None:
+    drummer = rec(MD, "nano-gpt/TheDrummer 2/Cydonia-24B-v2", name="The Drummer Cydonia 24B v2")
+    assert display_name([drummer]) == "Cydonia 24B v2"
+    llama = rec(
+        LS, "llama-3.3-70b-instruct", name="Llama 3.3 70B Instruct", organization="meta", open_weights=True
+    )
+    identity = run(
+        llama,
+        rec(MD, "nano-gpt/Llama-3.3-70B-Cu-Mai-R1", name="Llama 3.3 70B Cu Mai R1"),
+        rec(MD, "nano-gpt/Steelskull/L3.3-Cu-Mai-R1-70b", name="L3.3 Cu Mai R1 70B"),
+    )
+    fine_tune = next(m for m in identity.models if m.id != "llama-3-3-70b")
+    assert len(identity.models) == 2 and fine_tune.developer == "steelskull"
+    assert fine_tune.base_id == "llama-3-3-70b"
+
+
+def test_a_resellers_longer_sku_waits_for_the_plain_name() -> None:
+    """Pass 2 reads the shortest names first: 'L3-8B-Lunaris-v1-Turbo' is deepinfra's SKU of the
+    Lunaris fine-tune, whichever cluster the resolver listed first."""
+    llama = rec(LS, "llama-3-8b-instruct", name="Llama 3 8B Instruct", organization="meta", open_weights=True)
+    identity = run(
+        llama,
+        rec(LL, "deepinfra/Sao10K/L3-8B-Lunaris-v1-Turbo", model_id="Sao10K/L3-8B-Lunaris-v1-Turbo"),
+        rec(MD, "openrouter/sao10k/l3-lunaris-8b", name="Sao10K: Llama 3 8B Lunaris"),
+    )
+    assert len(identity.models) == 2

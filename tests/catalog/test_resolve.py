@@ -66,6 +66,8 @@ def rec(
         ("mistral-7b-instruct-v03", "mistral-7b-v0-3"),
         ("amazon.nova-pro-v1:0", "nova-pro"),
         ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)", "ernie-4-5-vl-424b-a47b"),
+        ("Steelskull/L3.3-Cu-Mai-R1-70b", "llama-3-3-cu-mai-r1-70b"),
+        ("Gryphe/MythoMax-L2-13b", "mythomax-llama-2-13b"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
