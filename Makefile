@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= $(wildcard ../shared/data)
 NEWS   ?=
 
-.PHONY: install browser demo test lint bench stop clean
+.PHONY: install browser postgresql demo test lint bench stop clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ browser:
 		else echo "chromium/chromedriver missing: run 'sudo make browser' (or apt-get install chromium chromium-driver)"; fi; \
 	fi
 
-install: $(VENV)/.installed browser
+# The state-database tests start a throwaway PostgreSQL 15 cluster (tests/api/postgres.py): Debian's package.
+postgresql:
+	@if [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ] && ! command -v pg_ctl >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
+		else echo "postgresql missing: run 'sudo make postgresql' (or apt-get install postgresql); its tests skip until then"; fi; \
+	fi
+
+install: $(VENV)/.installed browser postgresql
 
 demo: install
 	$(BIN)/llmx demo $(if $(DATA),--data $(DATA)) $(if $(filter none,$(NEWS)),--skip-news,$(if $(NEWS),--news $(NEWS)))

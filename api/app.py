@@ -112,7 +112,7 @@ def build_services(settings: Settings, ctx: AppContext | None = None) -> Service
     return Services(
         settings=settings, ctx=context, db=db, authz=Authz(db),
         limiter=RateLimiter(settings.api_rate_limit_per_minute),
-        audit=AuditLog(settings.log_dir / "audit.jsonl"), metrics=Metrics(), jobs=JobRunner(context),
+        audit=AuditLog(settings.log_dir / "audit.jsonl"), metrics=Metrics(), jobs=JobRunner(context, db, settings),
         admin_key_file=str(key_file),
     )  # fmt: skip
 
