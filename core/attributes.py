@@ -279,6 +279,9 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
         "price",
         cue=_rx(r"\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$|\bper (million|1m)\b"),
         template="MODEL_PRICES", unit="USD per million tokens", overview=False, quantity=True,
+        more=_rx(r"\b(more expensive|pricier|costlier|costs? more|dearer|higher[- ]priced)\b"),
+        less=_rx(r"\b(cheaper|cheapest|less expensive|costs? less|lower[- ]priced|more affordable|best value)\b"),
+        more_verdict="{name} is more expensive", less_verdict="{name} is cheaper",
     ),
     # No cue: asked when the question links a benchmark next to a model.
     Attribute("benchmark_score", template="MODEL_SCORES", id_part="score", overview=False,

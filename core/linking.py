@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -385,3 +386,110 @@ class EntityLinker:
             salient = m.count >= 2 or first[eid] < self.lede_chars
             m.confidence = round(conf if salient else conf / 2, 4)
         return [m for m in out.values() if m.confidence >= min_confidence]
+
+
+# -- misspelt words -------------------------------------------------------------------------------
+#: Ordinary words of questions about models (five letters or more) that are never corrected.
+COMMON_WORDS: frozenset[str] = _words(
+    """
+    which where there their these those about after before since until between under above below
+    could would should might model models released release newest latest oldest largest biggest
+    longest highest lowest cheapest smallest compare versus number tokens token window parameters
+    params weights developed developer company companies makes built trained score scores points
+    benchmark benchmarks ranking ranked licence license licenses licences commercial context length
+    price prices pricing input output reasoning thinking support supports accept accepts images
+    audio video videos news articles article recent recently lately happened weather capital world
+    today first second third fourth quarter month months weeks years other others every count total
+    across among within without family version versions bigger larger older newer longer shorter
+    higher lower faster slower cheaper expensive stronger weaker beats percent cutoff knowledge data
+    training openly available download self host hosted hosting vision multimodal speech create
+    created makes offer offers behind words names named called contain contains containing include
+    includes generate generates produce produces maximum minimum average value values write wrote
+    think thinks people use used using safety policy security research paper papers source sources
+    sorted order older tells least which whose while still again always never really please thanks
+    thank hello tell give show find explain describe difference better worse level equal
+    """
+)
+_ALPHA = re.compile(r"[A-Za-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9.+-]+")
+
+
+class TypoCorrector:
+    """Corrects a misspelt word one edit away (a letter missing, extra, wrong or two swapped) from a
+    question word or a model-name word: ``relase date`` -> ``release date``, ``claude sonet 4`` ->
+    ``claude sonnet 4``, ``gpt-4o mnini`` -> ``gpt-4o mini``.
+
+    Rules: only words of five letters or more that are no known word (a name word, a cue word, a
+    common question word) are corrected, and only when exactly one known word is one edit away (two
+    for words of eight letters or more, cue words only). A cue word is put in anywhere; a name word
+    only where the corrected words around it then spell the start of a name (``claude sonnet 4``
+    starts ``Claude Sonnet 4``; ``r1 based`` starts nothing, so ``based`` stays). Nothing else changes."""
+
+    def __init__(self, names: Iterable[str], cues: Iterable[str]) -> None:
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        self._distance = DamerauLevenshtein.distance
+        names = list(names)
+        self._keys = sorted({normalise(n) for n in names} - {""})
+        self.names = frozenset(w for n in names for w in _ALPHA.findall(_fold(n).lower()) if len(w) >= 4)
+        self.cues = frozenset(c.lower() for c in cues)
+        self.known = self.names | self.cues | COMMON_WORDS | GENERIC_WORDS | STOPWORDS | CUE_WORDS
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.names | self.cues:
+            self._by_length[len(word)].append(word)
+
+    def _candidates(self, word: str, pool: frozenset[str], most: int) -> list[str]:
+        near = [
+            w
+            for n in range(len(word) - most, len(word) + most + 1)
+            for w in self._by_length.get(n, ())
+            if w in pool and self._distance(word, w, score_cutoff=most) <= most
+        ]
+        best = min((self._distance(word, w) for w in near), default=None)
+        return [w for w in near if self._distance(word, w) == best]
+
+    def _starts_a_name(self, text: str, start: int, end: int, word: str) -> bool:
+        """Whether the word, with up to three words on either side, spells the start of a name."""
+        spans = list(_TOKEN.finditer(text))
+        at = next((i for i, t in enumerate(spans) if t.start() <= start < t.end()), None)
+        if at is None:
+            return False
+        pieces = [t.group() for t in spans]
+        pieces[at] = (
+            spans[at].group()[: start - spans[at].start()]
+            + word
+            + spans[at].group()[end - spans[at].start() :]
+        )
+        for first in range(max(0, at - 3), at + 1):
+            for last in range(at + 1, min(len(pieces), at + 4) + 1):
+                if last - first < 2:
+                    continue  # the corrected word alone proves nothing
+                key = normalise("".join(pieces[first:last]))
+                found = bisect_left(self._keys, key)
+                if found < len(self._keys) and self._keys[found].startswith(key):
+                    return True
+        return False
+
+    def correct(self, text: str) -> tuple[str, dict[str, str]]:
+        """The text with misspelt words corrected, and the corrections made (word -> correction)."""
+        words = list(_ALPHA.finditer(text))
+        fixes: dict[str, str] = {}
+        out, last = [], 0
+        for m in words:
+            word = m.group().lower()
+            if len(word) < 5 or word in self.known:
+                continue
+            fix = self._candidates(word, self.cues, 2 if len(word) >= 8 else 1)
+            if not fix:
+                fix = [
+                    w
+                    for w in self._candidates(word, self.names, 1)
+                    if self._starts_a_name(text, m.start(), m.end(), w)
+                ]
+            if len(fix) != 1:
+                continue  # unknown or ambiguous: left as written
+            new = fix[0].capitalize() if m.group()[0].isupper() else fix[0]
+            fixes[m.group()] = new
+            out.append(text[last : m.start()] + new)
+            last = m.end()
+        return "".join(out) + text[last:], fixes

@@ -155,10 +155,25 @@ def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tup
         facts = [f for f in facts if _scope(f[1]) == "count"]
     elif family == "organization":
         about_org = [f for f in facts if _scope(f[1]) == "org"]
-        facts = [f for f in facts if f not in about_org][:1] if slots.latest else about_org
+        models = [f for f in facts if f not in about_org]
+        if slots.latest:
+            facts = models[:1]
+        elif _ORG_MODELS.search(
+            result.question
+        ):  # "tell me about X", "what has X released": its latest models too
+            facts = about_org + models[: MAX_KEY_FACTS - len(about_org)]
+        else:
+            facts = about_org
     elif family in ("rank", "topic"):
         facts = facts[: slots.answer_count or MAX_KEY_FACTS]
     return facts[:MAX_KEY_FACTS]
+
+
+_ORG_MODELS = re.compile(
+    r"\b(models?|llms?|make|makes|made|release[sd]?|offer\w*|builds?|built|products?|tell me about|what does"
+    r"|what has|overview)\b",
+    re.I,
+)
 
 
 def _scope(e: Evidence) -> str | None:

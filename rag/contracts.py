@@ -154,7 +154,7 @@ class Comparison(BaseModel):
     cue: str = Field("", description="The question's words for it ('longer context', 'older').")
 
 
-Operator = Literal["=", "<", ">", "between", "contains"]
+Operator = Literal["=", "<", ">", ">=", "<=", "between", "contains", "starts"]
 
 
 class Condition(BaseModel):
@@ -191,8 +191,13 @@ class QueryPlan(BaseModel):
     filters: Filters = Field(default_factory=Filters, description="The analysis' named filters.")
     sort: SortKey | None = None
     limit: int = Field(10, ge=1, le=100)
-    aggregation: Literal["count", "min", "max"] | None = None
-    group_by: Literal["organization", "year", "license"] | None = None
+    aggregation: Literal["count", "min", "max"] | None = Field(
+        None, description="count: how many models; min/max: the extreme of `measure` and its model."
+    )
+    measure: str | None = Field(None, description="The property min/max reads (a registry attribute).")
+    group_by: Literal["organization", "year", "license"] | None = Field(
+        None, description="Aggregate per developer, release year or licence."
+    )
     report: list[str] = Field(default_factory=list, description="Attributes the answer states.")
     comparison: Comparison | None = None
 
@@ -226,6 +231,9 @@ class Slots(BaseModel):
     comparison: Comparison | None = Field(None, description="A 'which ... A or B' question's comparison.")
     resolved_from_history: bool = Field(False, description="Entities or family came from earlier questions.")
     search_text: str = Field("", description="What vector and keyword search look for.")
+    understood: str | None = Field(
+        None, description="The question as analysed, when short forms or misspellings were written out."
+    )
 
 
 class QuestionAnalysis(BaseModel):

@@ -19,7 +19,7 @@ from core import attributes as registry
 from core.access import AccessFilter
 from kg import qa_queries as Q
 from kg.store import GraphStore, Row
-from rag.contracts import Filters
+from rag.contracts import Condition, Filters, QueryPlan
 from rag.plan import PlanRunner
 from rag.qa import Evidence, FactId, QuestionAnalysis, RetrievalResult, Retriever
 from rag.question import DEFAULT_LIMIT, MAX_LIMIT, QuestionAnalyzer
@@ -170,17 +170,18 @@ class GraphRetriever(Retriever):
         assert plan is not None
         analysis.template = "PLAN"
         rows = PlanRunner(self.store).run(plan, acc)
+        if plan.group_by is not None:
+            return [group_fact(plan, r, _signature(analysis)) for r in rows]
         if plan.aggregation == "count":
             n = rows[0]["models"] if rows else 0
             described = describe_filters(plan.filters) + "".join(
-                f", {c.attribute.replace('_', ' ')} {c.op} {registry.size(c.value) if isinstance(c.value, int) else c.value}"
-                for c in plan.conditions
+                ", " + describe_condition(c) for c in plan.conditions
             )
             signature = ",".join([*(f"{c.attribute}{c.op}{c.value}" for c in plan.conditions),
                                   _signature(analysis) or ""]).strip(",")  # fmt: skip
             return [Evidence(kind="fact", id=str(FactId.count(None, signature or None)), value=n, source="catalog",
                              text=f"The catalog has {n} models{described}.")]  # fmt: skip
-        return [plan_fact(r) for r in rows[: plan.limit]]
+        return [plan_fact(r, plan.sort.attribute if plan.sort else None) for r in rows[: plan.limit]]
 
     # -- lineage / organisation -----------------------------------------------------------------
     def _lineage(self, analysis: QuestionAnalysis, acc: dict[str, Any], limit: int) -> list[Evidence]:
@@ -322,18 +323,63 @@ def list_fact(r: Row) -> Evidence:
                     value=r["name"], source=", ".join(r["sources"] or []) or None)  # fmt: skip
 
 
-def plan_fact(r: Row) -> Evidence:
-    """A plan row: the model's list fact, led by the value it was sorted on (a price, a score)."""
+def plan_fact(r: Row, sorted_on: str | None = None) -> Evidence:
+    """A plan row: the model's list fact, led by the value it was sorted on (a price, a score, a
+    property the list fact does not state: maximum output, knowledge cutoff)."""
     fact = list_fact(r)
     lead = []
     if r.get("price") is not None:
         lead.append(f"lowest input price ${r['price']:,.4g} per million tokens")
     if r.get("score") is not None:
         lead.append(f"score {r['score']:g}")
+    if sorted_on in ("max_output", "knowledge_cutoff") and r.get(sorted_on) is not None:
+        spec = registry.get(sorted_on)
+        lead.append(f"{spec.label} {spec.show(plain(r[sorted_on]))}")
     if lead:
         name, _, rest = fact.text.partition(": ")
         return replace(fact, text=f"{name}: {'; '.join(lead)}" + (f"; {rest}" if rest else "."))
     return fact
+
+
+_GROUP_WORDS = {"organization": "org", "year": "year", "license": "license"}
+
+
+def group_fact(plan: QueryPlan, r: Row, signature: str | None) -> Evidence:
+    """One group of an aggregate plan: its count ("Meta has 65 models in the catalog", a count fact
+    `fact:count:org:<org>` or `fact:count:models:year=2024`), or the model that holds the group's
+    minimum or maximum (that model's own fact, so the citation is the value's)."""
+    described = describe_filters(plan.filters) + "".join(
+        ", " + describe_condition(c) for c in plan.conditions
+    )
+    group, name, n = str(plan.group_by), r["group_name"], r["models"]
+    if plan.aggregation in ("min", "max") and plan.measure:
+        spec = registry.get(plan.measure)
+        value = plain(r["value"])
+        most = {"max": "highest", "min": "lowest"}[plan.aggregation]
+        if plan.measure == "release_date":
+            most = {"max": "newest", "min": "oldest"}[plan.aggregation]
+            text = f"{r['name']} is the {most} of {name}'s {n} models with a {spec.label}: {value}"
+        else:
+            text = (
+                f"{r['name']} has the {most} {spec.label} of {name}'s {n} models with one: {spec.show(value)}"
+            )
+        if group == "year":
+            text = text.replace(f"of {name}'s", f"of the {name}")
+        source = ", ".join(r["sources"] or [])
+        return Evidence(kind="fact", id=str(FactId.model_fact(r["id"], spec.fact_part)), value=value,
+                        text=_cited(text, source or "catalog"), source=source or None)  # fmt: skip
+    key = f"{_GROUP_WORDS[group]}={r['group_id']}".lower()
+    qualifier = ",".join(p for p in (key, signature) if p)
+    if group == "organization":
+        text = f"{name} has {n} models in the catalog{described}"
+        fact = FactId.count(str(r["group_id"]), signature)
+    elif group == "year":
+        text = f"{n} models in the catalog were released in {name}{described}"
+        fact = FactId.count(None, qualifier)
+    else:
+        text = f"{n} models in the catalog are under the {name} licence{described}"
+        fact = FactId.count(None, qualifier)
+    return Evidence(kind="fact", id=str(fact), text=_cited(text, "catalog"), value=n, source="catalog")
 
 
 def article_evidence(r: Row) -> Evidence:
@@ -357,6 +403,28 @@ def describe_filters(filters: Filters) -> str:
     }
     parts = [words[k](v) for k, v in sorted(filters.given().items()) if k in words]
     return (" " + ", ".join(parts)) if parts else ""
+
+
+def describe_condition(c: Condition) -> str:
+    """'whose name starts with gemini', 'with parameters between 7B and 13B', 'with parameters < 10B'."""
+    label = c.attribute.replace("_", " ")
+
+    def show(v: Any) -> str:
+        if c.attribute == "parameters" and isinstance(v, int | float):
+            return registry.size(v)
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    if c.op == "starts":
+        return f"whose name starts with {c.value}"
+    if c.op == "contains":
+        return (
+            f"whose name contains {c.value}"
+            if c.attribute == "name"
+            else f"with {c.value} among their {label}"
+        )
+    if c.op == "between":
+        return f"with {label} between {show(c.value)} and {show(c.upper)}"
+    return f"with {label} {c.op} {show(c.value)}"
 
 
 def _signature(analysis: QuestionAnalysis, *skip: str) -> str | None:

@@ -40,6 +40,19 @@ _PARAMS = _rx(r"\b(?P<op>under|below|less than|fewer than|smaller than|at most|u
 _SCALE = {"b": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6, "t": 1e12, "trillion": 1e12}
 _LESS = {"under", "below", "less than", "fewer than", "smaller than", "at most", "up to"}
 _PLURAL = _rx(r"\b(models|llms|ones)\b")
+_UNIT = r"(?:[kbmt]|thousand|billion|million|trillion)"
+_BETWEEN = _rx(rf"\bbetween\s+(?P<lo>\d+(?:\.\d+)?)\s*(?P<lu>{_UNIT})?\s*(?:and|to|-)\s*(?P<hi>\d+(?:\.\d+)?)\s*"
+               rf"(?P<hu>{_UNIT})\b(?P<rest>\s*(?:param\w*|tokens?|context))?")
+_SCALES = {"k": 1e3, "thousand": 1e3, **_SCALE}
+_NAME_HAS = _rx(r"\b(?:names?|named|called)\s+(?:that\s+)?(?:contains?|containing|includ\w*|with|has|having)\s+"
+                r"(?:the\s+(?:word|string)\s+)?[\"'“‘]?(?P<v>[\w.+-]+)"
+                r"|\bwith\s+[\"'“‘]?(?P<w>[\w.+-]+)[\"'”’]?\s+in\s+(?:the|their|its)\s+names?\b")
+_OUTPUTS = _rx(r"\b(?:generat\w*|output\w*|produc\w*|creat\w*|mak\w*)\s+(?:an?\s+)?(?P<v>images?|audio|videos?|speech)\b")
+_GROUP_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("year", _rx(r"\b(per|each|by|every|a)\s+(release\s+)?year\b|\byear by year\b|\bannually\b|\bin each year\b")),
+    ("license", _rx(r"\b(per|each|by|every)\s+licen[cs]es?\b")),
+    ("organization", _rx(r"\b(per|each|by|every|for each)\s+(organi[sz]ation|company|companies|lab|developer|org|maker)s?\b")),
+)
 _SORTABLE = ("context_length", "parameters", "release_date", "max_output", "knowledge_cutoff")
 # fmt: on
 SINGLE = 1
@@ -47,9 +60,31 @@ DEFAULT = 10
 
 
 def conditions(text: str) -> list[Condition]:
-    """Numeric conditions the analysis' named filters do not hold: parameter counts."""
+    """Conditions the analysis' named filters do not hold: parameter counts ("under 10B"), ranges
+    ("between 7b and 13b parameters", "between 32k and 200k tokens"), a name that contains a word
+    ("with mini in the name"), an output modality ("that can generate images")."""
     out = []
+    for m in _BETWEEN.finditer(text):
+        lo_unit, hi_unit = (m.group("lu") or m.group("hu")).lower(), m.group("hu").lower()
+        rest = (m.group("rest") or "").lower()
+        tokens = (
+            "tok" in rest
+            or "context" in rest
+            or hi_unit in ("k", "thousand")
+            or (hi_unit in ("m", "million") and "param" not in rest)
+        )
+        low, high = float(m.group("lo")) * _SCALES[lo_unit], float(m.group("hi")) * _SCALES[hi_unit]
+        attribute = "context_length" if tokens else "parameters"
+        out.append(Condition(attribute=attribute, op="between", value=int(low), upper=int(high)))
+    if (named := _NAME_HAS.search(text)) is not None:
+        out.append(Condition(attribute="name", op="contains", value=named.group("v") or named.group("w")))
+    if (made := _OUTPUTS.search(text)) is not None:
+        kind = made.group("v").lower().rstrip("s").replace("speech", "audio")
+        out.append(Condition(attribute="output_modalities", op="contains", value=kind))
+    between = " ".join(m.group(0) for m in _BETWEEN.finditer(text))
     for m in _PARAMS.finditer(text):
+        if m.group(0) in between:
+            continue
         small_unit = m.group("unit").lower() in ("m", "million")
         if (small_unit and "param" not in m.group(0).lower()) or re.match(
             r"\s*(tokens?|context)", text[m.end() :], re.I
@@ -88,14 +123,47 @@ def make_plan(analysis: QuestionAnalysis, text: str) -> QueryPlan | None:
     if slots.model_ids or analysis.family in ("news", "topic", "lineage"):
         return None
     conds = conditions(text)
+    made = next((c.value for c in conds if c.attribute == "output_modalities"), None)
+    if made is not None and slots.filters.modality == made:  # "can generate images": an output, not an input
+        slots.filters = slots.filters.model_copy(update={"modality": None})
     sort = sort_key(text, analysis)
-    if sort is None and not conds:
+    group = group_by(text, analysis, sort, conds)
+    if sort is None and not conds and group is None:
         return None
     if sort is not None and sort.attribute == "benchmark_score" and not conds:
         return None  # the rank template already sorts by a benchmark, with the named filters
+    if group is not None:
+        extreme = sort is not None and sort.attribute in _SORTABLE and not _COUNTING.search(text)
+        return QueryPlan(
+            filters=slots.filters, conditions=conds, group_by=group, limit=slots.limit or MAX_GROUPS,
+            aggregation=("max" if sort.order == "desc" else "min") if extreme and sort else "count",
+            measure=sort.attribute if extreme and sort else None, report=[sort.attribute] if extreme and sort else [],
+        )  # fmt: skip
     limit = slots.limit or (DEFAULT if sort is None or _PLURAL.search(text) else SINGLE)
     return QueryPlan(filters=slots.filters, conditions=conds, sort=sort, limit=limit,
                      report=[sort.attribute] if sort else [], comparison=slots.comparison)  # fmt: skip
+
+
+MAX_GROUPS = 20
+_COUNTING = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmost models\b")
+
+
+def group_by(
+    text: str, analysis: QuestionAnalysis, sort: SortKey | None, conds: list[Condition]
+) -> str | None:
+    """'per year', 'by licence', 'for each company': the group of an aggregate. Counting per
+    organisation with only named filters stays with its template (MODELS_PER_ORGANIZATION)."""
+    for group, rx in _GROUP_RULES:
+        if not rx.search(text):
+            continue
+        counting = _COUNTING.search(text) is not None
+        extreme = not counting and sort is not None and sort.attribute in _SORTABLE
+        if not counting and not extreme:
+            return None
+        if group == "organization" and counting and not conds:
+            return None
+        return group
+    return None
 
 
 class PlanRunner:
@@ -117,10 +185,19 @@ class PlanRunner:
             column = {"price": "price", "benchmark_score": "score"}.get(sort.attribute, sort.attribute)
         compiled = plan_queries.compile_plan(
             filters=filters,
-            conditions=[(c.attribute, c.op, c.value) for c in plan.conditions],
+            conditions=[(_property(c.attribute), c.op, c.value, c.upper) for c in plan.conditions],
             sort=(column, sort.order) if sort is not None and column else None,
             benchmark_id=sort.benchmark_id if sort is not None else None,
             limit=plan.limit,
-            count=plan.aggregation == "count",
+            aggregation=plan.aggregation,
+            group_by=plan.group_by,
+            measure=_property(plan.measure) if plan.measure else None,
         )
         return self.store.read(compiled.cypher, **compiled.params, **access)
+
+
+def _property(attribute: str) -> str:
+    """The graph property of a registry attribute ('modalities' -> 'input_modalities'); a name that is
+    no attribute passes through, for the compiler's allow-list to refuse."""
+    spec = registry.ATTRIBUTES.get(attribute)
+    return (spec.graph_property or attribute) if spec is not None else attribute

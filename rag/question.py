@@ -38,10 +38,20 @@ from datetime import date, timedelta
 from rapidfuzz import fuzz, process
 
 from core import attributes as registry
-from core.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, normalise
+from core.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, TypoCorrector, normalise
 from kg import qa_queries
 from kg.store import GraphStore
-from rag.contracts import Comparison, EntityKind, Family, Filters, LinkedEntity, QuestionAnalysis, Slots
+from rag.contracts import (
+    Comparison,
+    Condition,
+    EntityKind,
+    Family,
+    Filters,
+    LinkedEntity,
+    QueryPlan,
+    QuestionAnalysis,
+    Slots,
+)
 from rag.plan import make_plan
 
 
@@ -123,6 +133,10 @@ _WHEN = r"(\d{4}-\d{2}-\d{2}|(?:" + "|".join(_MONTHS) + r")[a-z]*\.?\s+(?:19|20)
 _DATE_BETWEEN = _rx(rf"\bbetween\s+{_WHEN}\s+and\s+{_WHEN}")
 _DATE = _rx(rf"\b(?P<prep>since|after|from|before|until|till|through|by|in|during|of)?\s*{_WHEN}")
 _RELATIVE = _rx(r"\b(last|past|previous)\s+(\d+\s+)?(day|week|month|year)s?\b|\bthis (week|month|year)\b")
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_QUARTER = _rx(r"\b(?:(?P<prep>since|after|from|before|until|till|through|by|in|during|of)\s+(?:the\s+)?)?"
+               r"(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of)?"
+               r"|h(?P<h>[12])|(?P<hw>first|second)\s+half(?:\s+of)?)\s*(?:of\s+)?'?(?P<year>(?:19|20)\d{2})\b")
 # Words that, lower-case, are words and not names in a question.
 _QUESTION_WORDS = STOPWORDS | {"writer", "inception", "morph", "fair", "together", "open", "essential"}
 _WORD = re.compile(r"[A-Za-z0-9+]+")
@@ -132,6 +146,38 @@ _SIZE = re.compile(r"\d+(x\d+)?[bmBM]")  # "8B", "8x7B": a size completes a name
 _WORDLIKE_BENCHMARKS = {"if", "include", "drop", "arc", "meld", "nexus", "pope", "frames", "nq", "hle", "crag",
                         "ruler", "blink", "collie", "arena", "aider"}
 # fmt: on
+# Words of questions that misspelt are corrected to (core.linking.TypoCorrector), beside the names.
+CUE_VOCABULARY = [
+    "release",
+    "released",
+    "date",
+    "context",
+    "length",
+    "window",
+    "parameters",
+    "parameter",
+    "params",
+    "licence",
+    "license",
+    "developed",
+    "developer",
+    "benchmark",
+    "tokens",
+    "cutoff",
+    "price",
+    "pricing",
+    "weights",
+    "reasoning",
+    "modalities",
+    "output",
+    "maximum",
+    "compare",
+]
+_SERIES = _rx(
+    r"\b(who|(which|what) (company|lab|organi[sz]ation|developer|firm))\b.{0,20}?\b(makes?|made|builds?|built"
+    r"|develops?|developed|creates?|created|trains?|trained|behind|owns?|releases?|released)\s+(the\s+)?"
+    r"(?P<series>[a-z][\w.-]*)(\s+(models?|llms?|family|series|line))?\s*\??\s*$"
+)
 _FUZZY_CUTOFF = 88.0
 _MAX_NGRAM = 8
 DEFAULT_LIMIT = 10
@@ -175,6 +221,7 @@ class QuestionAnalyzer:
         self._model_keys = sorted(
             {normalise(n) for e in people for n in (e.name, *_linkable(e.aliases))} - {""}
         )
+        self._typos = TypoCorrector((e.name for e in self.entities.values()), CUE_VOCABULARY)
 
     @classmethod
     def from_store(
@@ -195,11 +242,15 @@ class QuestionAnalyzer:
 
     # ------------------------------------------------------------------ public
     def analyze(self, question: str, history: Sequence[str] = ()) -> QuestionAnalysis:
+        asked = question
+        question, _ = self._typos.correct(question)  # "relase", "sonet 4": one edit from a known word
         question = expand_short_forms(question)
         links = self.link(question)
         analysis = self._decide(question, links)
         if history:
             analysis = self._follow_up(question, links, analysis, list(history)[-3:])
+        if question != asked:
+            analysis.slots.understood = question
         return analysis
 
     def link(self, question: str) -> _Links:
@@ -393,7 +444,29 @@ class QuestionAnalyzer:
             lineage_direction=_lineage_direction(q, links) if family == "lineage" else None,
         )  # fmt: skip
         analysis = QuestionAnalysis(family=family, slots=slots)
+        if family in ("open", "organization") and not models and not orgs:
+            series = self._series(rest)
+            if series is not None:  # "who makes the gemini models": the developer of most of them
+                analysis.family = "count"
+                analysis.plan = QueryPlan(
+                    conditions=[Condition(attribute="name", op="starts", value=series)],
+                    group_by="organization", aggregation="count", limit=1, report=["developer"],
+                )  # fmt: skip
+                return analysis
         return _with_plan(analysis, rest)
+
+    def _series(self, text: str) -> str | None:
+        """The series a "who makes the X models" question names: a word that starts model names."""
+        m = _SERIES.search(text)
+        if m is None:
+            return None
+        word = normalise(m.group("series"))
+        at = bisect_left(self._model_keys, word)
+        return (
+            word
+            if len(word) >= 2 and at < len(self._model_keys) and self._model_keys[at].startswith(word)
+            else None
+        )
 
     def _follow_up(
         self, q: str, links: _Links, current: QuestionAnalysis, history: list[str]
@@ -443,7 +516,9 @@ def _with_plan(analysis: QuestionAnalysis, text: str) -> QuestionAnalysis:
     )
     if plan is None or (analysis.family == "organization" and newest and not plan.conditions):
         return analysis  # "Meta's newest model": the organisation template answers it
-    if analysis.family == "count":
+    if plan.aggregation in ("min", "max"):  # "the longest context per company": one model per group
+        analysis.family = "list"
+    elif analysis.family == "count":
         plan.aggregation = "count"
     elif analysis.family in ("open", "organization", "rank", "list"):
         analysis.family = "list"
@@ -650,7 +725,42 @@ def _date_range(text: str, today: date) -> tuple[date | None, date | None]:
     """Inclusive (from, to); 'after 2024' starts in 2025, 'since 2024' in 2024, 'in 2024' is both ends."""
     if m := _DATE_BETWEEN.search(text):
         return _period(m.group(1))[0], _period(m.group(2))[1]
+    if m := _QUARTER.search(text):  # "Q1 2025", "the first quarter of 2024", "H2 2025"
+        year = int(m.group("year"))
+        if m.group("q") or m.group("qw"):
+            first_month, months = 3 * (int(m.group("q") or _ORDINAL[m.group("qw").lower()]) - 1) + 1, 3
+        else:
+            first_month, months = 6 * (int(m.group("h") or _ORDINAL[m.group("hw").lower()]) - 1) + 1, 6
+        start = date(year, first_month, 1)
+        end_month = first_month + months
+        end = date(year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
+        prep = (m.group("prep") or "in").lower()
+        if prep in ("since", "from"):
+            return start, None
+        if prep == "after":
+            return end + timedelta(days=1), None
+        if prep == "before":
+            return None, start - timedelta(days=1)
+        if prep in ("until", "till", "through", "by"):
+            return None, end
+        return start, end
     if m := _RELATIVE.search(text):
+        calendar = (
+            not m.group(4)
+            and m.group(1).lower() in ("last", "previous")
+            and not m.group(2)
+            and m.group(3).lower() != "day"
+            and not re.search(r"\b(the|in|over|during|within)\s*$", text[: m.start()], re.I)
+        )
+        if calendar:  # "last month", "last week": the previous calendar month, week (Mon-Sun), year
+            unit = m.group(3).lower()
+            if unit == "week":
+                monday = today - timedelta(days=today.weekday() + 7)
+                return monday, monday + timedelta(days=6)
+            if unit == "month":
+                end = today.replace(day=1) - timedelta(days=1)
+                return end.replace(day=1), end
+            return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
         if m.group(4):
             unit = m.group(4).lower()
             start = {"week": today - timedelta(days=today.weekday()), "month": today.replace(day=1),

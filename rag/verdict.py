@@ -4,11 +4,14 @@
 The analysis names the compared attribute and which end wins (`Slots.comparison`); the values are
 the key facts' exact graph values (`Evidence.value`), one per model, so the verdict cites exactly the
 facts it compares. A model without a value is said to lack it; no verdict is given on one value.
+Prices compare the lowest positive input price per million tokens over each model's providers, and
+cite the provider's listing that holds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from core import attributes as registry
@@ -19,6 +22,12 @@ def _comparable(value: Any) -> bool:
     return (isinstance(value, int | float) and not isinstance(value, bool)) or (
         isinstance(value, str) and len(value) >= 4 and value[:4].isdigit()  # ISO dates compare as text
     )
+
+
+def _price(value: Any) -> float | None:
+    """A price fact's input price per million tokens; a $0 listing is a free tier, not a price."""
+    price = value.get("input_usd_per_1m") if isinstance(value, dict) else None
+    return float(price) if isinstance(price, int | float) and price > 0 else None
 
 
 def _name(e: Evidence, names: dict[str, str]) -> str:
@@ -46,7 +55,12 @@ def verdict(result: RetrievalResult, key: Sequence[tuple[int, Evidence]]) -> tup
             and fact.qualifier != slots.benchmark_id
         ):
             continue
-        if _comparable(e.value) and fact.subject not in best:
+        if attribute.name == "price":  # the lowest input price over the model's providers
+            price = _price(e.value)
+            held = best.get(str(fact.subject))
+            if price is not None and (held is None or price < held[1].value):
+                best[str(fact.subject)] = (n, replace(e, value=price))
+        elif _comparable(e.value) and fact.subject not in best:
             best[str(fact.subject)] = (n, e)
     if len(best) < 2:
         return None

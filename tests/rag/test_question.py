@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,51 @@ def test_real_catalog_names_link_and_classify(
     assert (rank.family, rank.slots.benchmark_id) == ("rank", "gpqa")
     lineage = real_analyzer.analyze("What is DeepSeek-R1-0528 fine-tuned from?")
     assert (lineage.family, lineage.slots.model_ids) == ("lineage", ["deepseek-r1-0528"])
+
+
+def _misspelt(name: str) -> str | None:
+    """The name with two neighbouring letters of its longest word (five letters or more) swapped."""
+    words = [w for w in re.findall(r"[A-Za-z]+", name) if len(w) >= 5]
+    if not words:
+        return None
+    word = max(words, key=len)
+    i = len(word) // 2
+    if word[i - 1].lower() == word[i].lower():
+        return None  # swapping equal letters changes nothing
+    return name.replace(word, word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :], 1)
+
+
+def test_lower_case_and_misspelt_names_link_as_well_as_typed_ones(
+    real_analyzer: QuestionAnalyzer, session_store: GraphStore
+) -> None:
+    rows = session_store.read("MATCH (m:Model) RETURN m.id AS id, m.name AS name ORDER BY m.id")
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["name"]] = counts.get(r["name"], 0) + 1
+    unique = [r for r in rows if counts[r["name"]] == 1 and _misspelt(r["name"])]
+    assert len(unique) > 60
+    rates = {}
+    for kind, form in (("typed", str), ("lower", str.lower), ("misspelt", lambda n: _misspelt(n) or n)):
+        hits = [
+            real_analyzer.analyze(f"when was {form(r['name'])} released?").slots.model_ids[:1] == [r["id"]]
+            for r in unique
+        ]
+        rates[kind] = sum(hits) / len(hits)
+    print("linking rates, typed vs lower case vs misspelt:", rates, len(unique))
+    assert rates["lower"] >= rates["typed"] - 0.03, rates
+    assert rates["misspelt"] >= rates["typed"] - 0.10, rates
+
+
+def test_typo_correction_leaves_known_words_and_ambiguity_alone() -> None:
+    from core.linking import TypoCorrector
+
+    typos = TypoCorrector(
+        ["Claude Sonnet 4", "GPT-4o mini", "Mistral Large 2"], ["release", "context", "license"]
+    )
+    assert typos.correct("claude sonet 4 relase date") == (
+        "claude sonnet 4 release date",
+        {"sonet": "sonnet", "relase": "release"},
+    )
+    assert typos.correct("gpt-4o mnini contxt")[0] == "gpt-4o mini context"
+    for untouched in ("in what order were they released", "sonet", "which is larger", "Mistral Large 2"):
+        assert typos.correct(untouched)[0] == untouched  # known words; a name word needs a name or number
