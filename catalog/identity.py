@@ -69,6 +69,7 @@ _SNAPSHOT_TAG = re.compile(r"2[3-9](0[1-9]|1[0-2])[0-3]\d")
 _POINTER = re.compile(r"[-_:@./](?:latest|auto)$", re.IGNORECASE)  # moving aliases and routers
 _QUANT_LEVEL = re.compile(r"i?q\d")
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmt]|e\d+b|\d+x\d+b|\d+e)$")
+_STABLE_TAG = re.compile(r"00[1-9]")  # Google's stable version of a model: 'gemini-2.0-flash-001'
 _QUANT_ID = re.compile(r"[-_.](?:awq|gptq|gguf|exl2)(?:$|[-_.])", re.IGNORECASE)
 
 
@@ -124,9 +125,15 @@ class CanonicalModel:
     base_id: str | None = None  # the model a derivative is FINE_TUNED_FROM
     listings: list[str] = field(default_factory=list)
     own_names: list[str] = field(default_factory=list)  # the group's names before listings joined
+    _own: set[tuple[SourceName, str]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.own_names = self.own_names or list(self.aliases)
+        self._own = {(r.source, r.source_key) for r in self.records}
+
+    def own_records(self) -> list[ModelRecord]:
+        """The group's own records, best first (not those of the listings that joined it)."""
+        return [r for r in self.records if (r.source, r.source_key) in self._own]
 
 
 @dataclass
@@ -201,7 +208,8 @@ def without_previews(key: Key) -> Key:
 def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tuple[Key, frozenset[str]]]:
     """`key` read as a serving variant, longest reading first, each with the words it dropped: QUANT_WORDS
     anywhere, then one trailing serving word at a time (MODE_WORDS, a reasoning budget, a context tier,
-    a YYMMDD snapshot tag, a serving provider's name: 'deepseek-r1-sambanova'). The longest reading
+    a YYMMDD snapshot tag, a stable version tag '001', a serving provider's name:
+    'deepseek-r1-sambanova'). The longest reading
     that names a canonical model wins ('grok-4-fast-reasoning' is Grok 4 Fast, not Grok 4)."""
     out, dropped = _without_quantisation(key)
     ladder = [(tuple(out), frozenset(dropped))]
@@ -211,6 +219,7 @@ def variant_ladder(key: Key, providers: frozenset[str] = frozenset()) -> list[tu
         if not (
             last in MODE_WORDS
             or budget
+            or _STABLE_TAG.fullmatch(last)
             or last in providers
             or _CONTEXT_TIER.fullmatch(last)
             or _SNAPSHOT_TAG.fullmatch(last)
@@ -441,6 +450,10 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
 
     for cluster in clusters:  # pass 1: models on their own evidence
         decision, evidence = decisions[cluster.id], _core_evidence(cluster.records)
+        if evidence is Evidence.FIRST_PARTY and _served_by_another(
+            keys[cluster.id], cluster.records, providers
+        ):
+            evidence = None  # 'cerebras-llama-4-maverick' on Meta's API: a serving provider's deployment
         if decision is not None and decision.promote:
             add(_model(cluster, Evidence.CURATION, _developer(decision)))
         elif evidence is not None and decision is None:
@@ -460,7 +473,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
         decision = decisions[cluster.id]
         if decision is not None:
             decided.append(cluster)  # applied once every model exists (pass 3)
-        elif listing := _attach(cluster, keys[cluster.id], index, tags):
+        elif listing := _attach(cluster, keys[cluster.id], index, tags, providers):
             listings.append(listing)
         elif model := _model_of_its_own(cluster, keys[cluster.id], index, providers, resellers):
             add(model)
@@ -471,7 +484,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
         assert decision is not None
         listings.append(_decided(cluster, decision, models))
     for cluster in pending:  # pass 3: decisions; listings of derivatives and named makers, else unresolved
-        listing = _attach(cluster, keys[cluster.id], index, tags) or _unresolved(
+        listing = _attach(cluster, keys[cluster.id], index, tags, providers) or _unresolved(
             cluster, keys[cluster.id], index
         )
         listings.append(listing)
@@ -509,7 +522,11 @@ def _twins(models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: 
       3. 'X.0' is X ('mistral-large-4-0');
       4. ids that differ only by a YYMMDD snapshot tag ('doubao-seed-2-1-pro-260628' and '-260915');
       5. a maker's size-less id ('nvidia/Nemotron-3_5-Lightning') of the one sized model with its
-         words and version numbers ('NVIDIA-Nemotron-3.5-Lightning-30B-A3B').
+         words and version numbers ('NVIDIA-Nemotron-3.5-Lightning-30B-A3B');
+      6. the only sized model of a size-less name ('llama-4-maverick-17b-128e' of 'Llama 4 Maverick');
+      7. a reasoning or non-reasoning mode, where the developer lists both ('grok-4.20-reasoning',
+         'grok-4.20-non-reasoning' of 'grok-4.20').
+    A dated id may lose a leading brand of its developer ('doubao-seed-2-0-lite-260215', 'seed-2.0-lite').
     An id matching more than one model is left alone; the dated id (or the one with more records) stays."""
     out: dict[str, str] = {}
     for _ in range(3):  # twins of twins: 'ministral-14b' once 'ministral-3-14b-2512' is one
@@ -553,15 +570,16 @@ def _twin_round(
                     or (len(models[other].records) == len(model.records) and other < mid)
                 )
             )
-            snapshot = (
-                any(  # 'doubao-seed-2-1-pro-260628' and '-260915': dated ids of one model
-                    len(k) > 1
-                    and _SNAPSHOT_TAG.fullmatch(k[-1])
-                    and (k[:-1] in keys[other] or k[:-1] in theirs["undated"])
-                    for k in keys[mid]
-                )
-                and (not theirs["undated"] or other < mid)
+            undated = {
+                u
+                for k in keys[mid]
+                if len(k) > 1 and _SNAPSHOT_TAG.fullmatch(k[-1])
+                for u in _unbranded(k[:-1])
+            }
+            snapshot = bool(undated & keys[other]) or (  # 'doubao-seed-2-1-pro-260628' and '-260915'
+                bool(undated & theirs["undated"]) and other < mid
             )
+            mode = any(_mode_of(k) in keys[other] and _both_modes(_mode_of(k), index) for k in keys[mid])
             onesize = (  # a maker's size-less id of its only sized model ('Nemotron-3.5-Lightning')
                 model.evidence is Evidence.MAKER_NAMESPACE
                 and not mine["tag"]
@@ -572,14 +590,43 @@ def _twin_round(
                 and sorted(mine["versions"]) == sorted(theirs["versions"])
                 and bool(mine["versions"])
             )
+            sized = any(  # the one sized model of a curated size-less name ('Llama 4 Maverick', 17B-128E)
+                without_sizes(k) != k
+                and without_sizes(k) in keys[other]
+                and index.unsized.get(without_sizes(k), set()) == {mid, other}
+                for k in keys[mid]
+            )
             zero = any(
                 k[-1] == "0" and len(k) > 2 and k[-2].isdigit() and k[:-1] in keys[other] for k in keys[mid]
             )
-            if named or month or zero or snapshot or onesize:
+            if named or month or zero or snapshot or onesize or mode or sized:
                 found.add(other)
         if len(found) == 1:
             out[mid] = next(iter(found))
     return {m: t for m, t in out.items() if t not in out}
+
+
+def _unbranded(key: Key) -> set[Key]:
+    """The key, and without a leading brand of a developer ('doubao seed 2 0 lite': 'seed 2 0 lite')."""
+    return {key, key[1:]} if len(key) > 2 and org_id(key[0]) else {key}
+
+
+_REASONING_MODES = (("non", "reasoning"), ("reasoning",))
+
+
+def _mode_of(key: Key) -> Key:
+    """The key without a trailing reasoning mode ('grok 4 20 non reasoning' -> 'grok 4 20'), or ()."""
+    for mode in _REASONING_MODES:
+        if len(key) > len(mode) and key[-len(mode) :] == mode:
+            return key[: -len(mode)]
+    return ()
+
+
+def _both_modes(base: Key, index: _Index) -> bool:
+    """The developer lists the model's reasoning and non-reasoning modes under ids of their own (xAI's
+    'grok-4.20-reasoning' and 'grok-4.20-non-reasoning'): both are modes of the model. One alone
+    ('sonar-reasoning') may be a model of its own."""
+    return bool(base) and all(base + mode in index.by_key for mode in _REASONING_MODES)
 
 
 def _twin_info(model: CanonicalModel, keys: set[Key]) -> dict[str, Any]:
@@ -645,7 +692,11 @@ def _decided(cluster: ModelCluster, decision: Decision, models: dict[str, Canoni
 
 
 def _attach(
-    cluster: ModelCluster, keys: set[Key], index: _Index, providers: frozenset[str] = frozenset()
+    cluster: ModelCluster,
+    keys: set[Key],
+    index: _Index,
+    providers: frozenset[str] = frozenset(),
+    serving: frozenset[str] = frozenset(),
 ) -> Listing | None:
     """A listing of the one canonical model with the same name, or with its name read as a variant.
 
@@ -662,7 +713,7 @@ def _attach(
         return None
     orgs = _orgs(cluster.records)
     colon = all(re.search(r":think", r.model_id, re.IGNORECASE) for r in cluster.records)
-    readings = _readings(cluster, keys, orgs)
+    readings = _readings(cluster, keys, orgs, serving)
     tried: set[Key] = set()
     for reading, undated in readings:
         for key, dropped in variant_ladder(reading, providers):
@@ -704,11 +755,27 @@ def _attach(
     return None
 
 
-def _readings(cluster: ModelCluster, keys: set[Key], orgs: set[str]) -> list[tuple[Key, bool]]:
-    """The listing's keys, then without reseller affixes or a leading brand of its developer, then
-    without preview and date tags (flagged True: such a reading never names a dated model)."""
+def _served_by_another(keys: set[Key], records: Sequence[ModelRecord], providers: frozenset[str]) -> bool:
+    """Every key starts with the name of a serving provider that is not the records' developer, before
+    a word ('cerebras llama 4 maverick'; 'llama 4 maverick' names the family, not Meta's Llama API)."""
+    orgs = _orgs(records)
+    return bool(keys) and all(
+        len(k) > 2 and normalize(k[0]) in providers and org_id(k[0]) not in orgs and k[1][:1].isalpha()
+        for k in keys
+    )
+
+
+def _readings(
+    cluster: ModelCluster, keys: set[Key], orgs: set[str], serving: frozenset[str] = frozenset()
+) -> list[tuple[Key, bool]]:
+    """The listing's keys, then without reseller affixes, a leading brand of its developer or a leading
+    serving provider's name ('cerebras-llama-4-maverick'), then without preview and date tags
+    (flagged True: such a reading never names a dated model)."""
     resold = {name_key(n) for r in cluster.records for n in reseller_names(r)}
     branded = {k[1:] for k in keys | resold if len(k) > 2 and org_id(k[0]) and org_id(k[0]) in orgs}
+    branded |= {
+        k[1:] for k in keys | resold if len(k) > 2 and normalize(k[0]) in serving and org_id(k[0]) not in orgs
+    }
     out: list[Key] = []
     for group in (sorted(keys), sorted(resold | branded)):
         out += [k for k in group if k not in out]

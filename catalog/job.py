@@ -103,7 +103,7 @@ class CatalogIngestJob:
         casing = build_casing(records)
         merged = [
             merge(m.id, m.records, m.aliases, casing=casing, developer=m.developer, derived_from=m.base_id,
-                  evidence=m.evidence.value)
+                  evidence=m.evidence.value, name_records=m.own_records())
             for m in identity.models
         ]  # fmt: skip
         names = disambiguate({m.id: m.props["name"] for m in merged})

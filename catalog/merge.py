@@ -110,14 +110,16 @@ def merge(
     developer: str | None = None,
     derived_from: str | None = None,
     evidence: str | None = None,
+    name_records: Sequence[ModelRecord] | None = None,
 ) -> MergedModel:
     """Merge the best-first `records` of one canonical model (its own and all its listings').
 
     `developer` overrides the organisation the records give (a fine-tune's maker from its id, or
     `unknown`); `derived_from` is the canonical model a derivative is FINE_TUNED_FROM when no
-    record names a base; `evidence` says why the model is canonical (catalog/identity.py).
+    record names a base; `evidence` says why the model is canonical (catalog/identity.py);
+    `name_records`, the model's own records (not its listings'), name it when they can.
     """
-    name = display_name(records, casing)
+    name = display_name(name_records or records, casing)
     props: dict[str, Any] = {
         "name": name,
         "aliases": sorted(set(aliases) - {name}),

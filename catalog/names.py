@@ -9,7 +9,8 @@ Rule (the raw names all stay in `aliases`):
      a word ("Mistral Saba");
   3. the first name that is not a raw id (no "/" in a name without spaces, not a lower-case
      hyphenated key, not the id's own lower-case word: "esmfold") is shown: a curated source's or the
-     developer's as it stands; a reseller's only when it agrees with its record's id (the same numbers
+     developer's as it stands, unless it is another such name behind a provider's or another
+     organisation's word ("Cerebras-Llama-4-Maverick-17B-128E-Instruct" on Meta's API); a reseller's only when it agrees with its record's id (the same numbers
      and the id's words: "MiniMax M1" is no name for minimax-m1-80k, "Nemotron 3.1 70B" none for
      Llama-3.1-Nemotron-70B) and does not start with an organisation the id does not name ("Cohere
      Command R+"), less leading words that spell its id's owner ("The Drummer Cydonia 24B v2" for
@@ -94,6 +95,14 @@ def _foreign_label(name: str, model_id: str) -> bool:
     return bool(first) and org_id(first) is not None and not bare.startswith(first.casefold())
 
 
+def _names_another(name: str, record: ModelRecord) -> bool:
+    """The name starts with an organisation other than the record's developer: a serving provider's
+    deployment on the developer's own API ('Cerebras-Llama-4-Maverick-17B-128E-Instruct' from Meta)."""
+    first = name_key(name)[:1]
+    org = org_id(first[0]) if first else None
+    return org is not None and record.organization is not None and org != record.organization
+
+
 def _without_owner(name: str, model_id: str) -> str:
     """The name without leading words that spell the owner segment of its id ('The Drummer Cydonia 24B
     v2' for 'TheDrummer 2/Cydonia-24B-v2'), when the id's own name does not start with them."""
@@ -148,12 +157,15 @@ def _case(word: str, casing: Casing) -> str:
 def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -> str:
     """The name shown for the best-first `records` of one model or listing."""
     named = [r for r in records if r.source is not SourceName.LITELLM]
+    trusted = {name_key(r.name) for r in named if r.source in CURATED or r.first_party}
     labelled: list[str] = []
     for record in named:
         name = clean_name(record.name, record.model_id)
         if _looks_raw(name, record.model_id) or not _shares_a_word(name, record.model_id):
             continue
         if record.source in CURATED or record.first_party:
+            if _names_another(name, record) or name_key(name)[1:] in trusted:
+                continue  # 'Cerebras-Llama-4-Maverick-17B-128E-Instruct' beside 'Llama-4-Maverick-17B-128E-Instruct'
             return name  # the developer's or a curated source's own name for it
         if not name_agrees(name, record.model_id):
             continue

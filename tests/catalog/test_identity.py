@@ -442,3 +442,50 @@ def test_a_resellers_longer_sku_waits_for_the_plain_name() -> None:
         rec(MD, "openrouter/sao10k/l3-lunaris-8b", name="Sao10K: Llama 3 8B Lunaris"),
     )
     assert len(identity.models) == 2
+
+
+def test_reasoning_modes_listed_in_pairs_dated_ids_and_stable_tags_are_ids_of_one_model() -> None:
+    xai = [
+        rec(LL, f"xai/grok-4.20{suffix}", organization="xai", first_party=True)
+        for suffix in ("", "-reasoning", "-non-reasoning")
+    ]
+    sonar = [
+        rec(LL, f"perplexity/sonar{s}", organization="perplexity", first_party=True)
+        for s in ("", "-reasoning")
+    ]
+    seed = [
+        rec(MD, "openrouter/bytedance-seed/seed-2.0-lite", name="Seed-2.0-Lite", organization="bytedance"),
+        rec(LL, "volcengine/doubao-seed-2-0-lite-260215", organization="bytedance", first_party=True),
+    ]
+    flash = rec(LS, "gemini-2.0-flash", name="Gemini 2.0 Flash", organization="google")
+    identity = run(
+        *xai, *sonar, *seed, flash, rec(MD, "openrouter/google/gemini-2.0-flash-001", organization="google")
+    )
+    assert {m.id for m in identity.models} == {
+        "grok-4-20",
+        "sonar",
+        "sonar-reasoning",
+        "seed-2-0-lite",
+        "gemini-2-0-flash",
+    }
+    assert model_of(identity, "volcengine/doubao-seed-2-0-lite-260215") == "seed-2-0-lite"
+    assert model_of(identity, "openrouter/google/gemini-2.0-flash-001") == "gemini-2-0-flash"
+
+
+def test_a_serving_providers_deployment_on_the_developers_api_is_not_named_after_the_provider() -> None:
+    meta = dict(organization="meta", first_party=True)
+    records = [
+        rec(
+            MD,
+            "llama/cerebras-llama-4-maverick-17b-128e-instruct",
+            name="Cerebras-Llama-4-Maverick-17B-128E-Instruct",
+            **meta,
+        ),
+        rec(
+            MD,
+            "llama/llama-4-maverick-17b-128e-instruct-fp8",
+            name="Llama-4-Maverick-17B-128E-Instruct-FP8",
+            **meta,
+        ),
+    ]
+    assert display_name(records) == "Llama-4-Maverick-17B-128E-Instruct"
