@@ -215,3 +215,32 @@ RETURN a.id AS id, a.title AS title, a.url AS url, a.published AS published, a.s
 LIMIT $limit
 """
     )
+
+
+# The topics that the news mentioning one model discusses, with how many of those articles each;
+# only articles the caller may read count (the access filter of kg/catalog_queries.py).
+MODEL_TOPICS: LiteralString = """
+MATCH (a:Article)-[:MENTIONS]->(m:Model {id: $id})
+WHERE a.classification IN $classifications AND ($any_tenant OR a.tenant IS NULL OR a.tenant IN $tenants)
+  AND coalesce(m.classification, 'public') IN $classifications
+MATCH (a)-[:ABOUT]->(t:Topic)
+RETURN t.id AS id, t.name AS name, t.kind AS kind, count(DISTINCT a) AS articles
+ORDER BY id
+LIMIT $limit
+"""
+
+
+def news_eval_articles() -> LiteralString:
+    """Every dated public article with its source, sentiment and linked mentions: what the news
+    multi-hop evaluation set (rag.eval.news_multihop) is generated from. Parameter: limit."""
+    return """
+MATCH (a:Article)
+WHERE a.published IS NOT NULL AND a.classification = 'public' AND a.tenant IS NULL AND a.near_of IS NULL
+OPTIONAL MATCH (a)-[r:MENTIONS]->(x)
+WITH a, collect(CASE WHEN x IS NULL THEN NULL ELSE {id: x.id, name: x.name, count: r.count,
+     confidence: r.confidence, kind: CASE WHEN x:Model THEN 'Model' ELSE 'Organization' END} END) AS mentions
+RETURN a.id AS id, a.title AS title, a.source AS source, a.source_name AS source_name,
+       a.published AS published, a.sentiment_label AS sentiment, mentions
+ORDER BY a.id
+LIMIT $limit
+"""

@@ -65,15 +65,37 @@ _AUTHOR = re.compile(r"\b(?:written|authored)\s+by\s+([A-Z][\w.'-]+(?:\s+[A-Z][\
 
 _NEWS_NOUN = (
     r"(?:article|report|reporting|post|posts|piece|story|stories|item|blog|blog\s+post|announcement|"
-    r"coverage|news|write-?up|entry|feed|update|recap|newsletter|headline|paper|release)"
+    r"coverage|news|write-?up|entry|feed|recap|newsletter|headline)"
+)
+_OWN_NOUN = (  # what may follow a publisher's name: "OpenAI's post", "the Hacker News story"
+    r"(?:article|report|post|piece|story|item|blog|announcement|coverage|write-?up|entry|feed|recap|"
+    r"newsletter|headline|memo)"
 )
 _PUBLISHER_BEFORE = re.compile(
     r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|"
     r"(?:according\s+to|from|by|per|in|on|at)\s+(?:the\s+)?$",
     re.I,
 )
-_PUBLISHER_AFTER = re.compile(rf"^(?:['’]s?)?\s*(?:own\s+)?{_NEWS_NOUN}\b", re.I)
+_STRONG_BEFORE = re.compile(
+    r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|according\s+to\s+(?:the\s+)?$",
+    re.I,
+)
+_PUBLISHER_AFTER = re.compile(rf"^(?:['’]s?)?\s*(?:own\s+)?{_OWN_NOUN}s?\b", re.I)
+_DATED = re.compile(
+    rf"^(?:['’]s?)?\s*(?:\(|on\s+|from\s+|dated\s+)(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}|\d{{1,2}}\s)", re.I
+)
 _POSSESSIVE = re.compile(r"^['’]s?\b|^['’]", re.I)
+
+_CAP = r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2}"
+_UNKNOWN_PUBLISHER = re.compile(
+    rf"(?P<a>{_CAP})['’]s?\s+(?:own\s+)?{_OWN_NOUN}s?\b|"
+    rf"\b(?:reported|published|posted|written)\s+by\s+(?:the\s+)?(?P<b>{_CAP})|"
+    rf"\baccording\s+to\s+(?:the\s+)?(?P<c>{_CAP})",
+)
+_NOT_NAMES = {
+    "which", "who", "what", "does", "did", "do", "is", "was", "the", "a", "an", "between", "and", "or",
+    "so", "ok", "tell", "when", "how", "this", "that", "its", "their", "his", "her", "one", "same",
+}  # fmt: skip
 
 _CONSISTENCY = re.compile(
     r"\b(consistent|consistency|inconsistent|agree|agrees|disagree|contradict\w*|in\s+line|align\w*|"
@@ -96,7 +118,6 @@ _YES_NO = re.compile(
     r"would|will|should)\b",
     re.I,
 )
-_MODEL_TARGET = re.compile(r"\b(model|llm|models)\b", re.I)
 _SPLIT = re.compile(r",?\s+(?:while|whereas|but|and\s+also|and\s+did|and\s+does|or|before|after)\s+", re.I)
 _CUE_WORDS = {
     "does", "did", "do", "is", "was", "were", "are", "has", "have", "had", "say", "says", "said",
@@ -108,7 +129,8 @@ _CUE_WORDS = {
     "and", "or", "be", "according", "to", "write-up", "writeup", "feed", "recap", "mention", "mentions",
     "mentioned", "organisation", "organization", "lab", "startup", "wrote", "state", "states", "stated",
     "indicate", "indicates", "also", "both", "their", "there", "day", "next", "following", "same",
-    "previous", "name", "named", "regarding", "headline", "update", "entry", "week", "month",
+    "previous", "name", "named", "regarding", "headline", "update", "entry", "week", "month", "true",
+    "false", "right", "correct",
 }  # fmt: skip
 _WORD = re.compile(r"[\w][\w.+\-']*")
 
@@ -125,6 +147,8 @@ class SourceEntry:
 def display_name(source_id: str, name: str | None) -> str:
     """A reader's name for a source: its name when it reads like one, else its id's first part."""
     head = source_id.split("/", 1)[0]
+    if name:
+        name = re.sub(r"\s*\([^)]*\)", "", name).strip()  # "AINews (news.smol.ai)" -> "AINews"
     if name and (" " in name or any(c.isupper() for c in name)) and "_" not in name:
         return name
     return " ".join(w.capitalize() for w in re.split(r"[_\-]+", head) if w)
@@ -170,14 +194,14 @@ class SourceCatalog:
                 self.by_key.setdefault(normalise(alias), set()).add(sid)
         self._fuzzy_keys = [k for k in self.by_key if len(k) >= 6]
 
-    def lookup(self, text: str) -> tuple[str, ...]:
+    def lookup(self, text: str, *, fuzzy: bool = True) -> tuple[str, ...]:
         """Source ids a phrase names: exact alias key, else a close rapidfuzz match of a long key."""
         key = normalise(text)
         if len(key) < 2:
             return ()
         if key in self.by_key:
             return tuple(sorted(self.by_key[key]))
-        if len(key) >= 6:
+        if fuzzy and len(key) >= 6:
             best, score = None, 0.0
             for k in self._fuzzy_keys:
                 s = fuzz.ratio(key, k)
@@ -224,6 +248,7 @@ class NewsPart:
     model_ids: tuple[str, ...] = ()
     org_ids: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    unknown_source: str | None = None  # a publisher the question names that the graph does not have
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
@@ -231,7 +256,7 @@ class NewsPart:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.sources or self.date_from or self.date_to)
+        return bool(self.sources or self.date_from or self.date_to or self.unknown_source)
 
 
 @dataclass
@@ -281,9 +306,10 @@ class NewsQuestionAnalyzer:
         parts = self._parts(q, kind, publishers, dates, authors)
         target: Target | None = None
         if kind == "which":
-            head = _WHICH.match(q)
-            words = head.group(1) if head else ""
-            target = "Model" if _MODEL_TARGET.search(words) else "Organization"
+            asks_model = re.match(
+                r"^\W*(?:\w+\s+){0,2}?(?:which|what)\s+(?:\w+\s+)?(?:model|llm)s?\b", q, re.I
+            )
+            target = "Model" if asks_model else "Organization"
         order: Literal["before", "after"] | None = None
         choose = False
         if kind == "temporal":
@@ -308,18 +334,38 @@ class NewsQuestionAnalyzer:
                     continue
                 if n == 1 and normalise(surface) in {normalise(w) for w in STOPWORDS}:
                     continue
-                ids = self.sources.lookup(surface)
+                edge = {words[i].group(0).lower(), words[i + n - 1].group(0).lower().rstrip("'’s")}
+                ids = self.sources.lookup(surface, fuzzy=not edge & (_CUE_WORDS | set(STOPWORDS)))
                 if not ids:
                     continue
                 before, after = q[max(0, start - 40) : start], q[end : end + 30]
-                cue = bool(_PUBLISHER_BEFORE.search(before) or _PUBLISHER_AFTER.match(after))
+                strong = bool(
+                    _STRONG_BEFORE.search(before) or _PUBLISHER_AFTER.match(after) or _DATED.match(after)
+                )
+                cue = strong or bool(_PUBLISHER_BEFORE.search(before))
                 is_org = any(s <= start and end <= e for s, e in org_spans)
                 short = len(normalise(surface)) <= 3
-                if (is_org or short) and not cue:
+                if (is_org and not strong) or (short and not cue):
                     continue  # "about OpenAI" is a subject, "OpenAI's post" a publisher
                 end += possessive.end() if possessive else 0
                 found.append(Mention(start, end, surface, ids))
                 taken.append((start, end))
+        # A publisher named with a cue but unknown to the graph ("Reuters' report"): kept with no
+        # source ids, so its part matches nothing rather than anything.
+        for m in _UNKNOWN_PUBLISHER.finditer(q):
+            group = "a" if m.group("a") else ("b" if m.group("b") else "c")
+            name, start = m.group(group), m.start(group)
+            while name.split()[0].lower() in _NOT_NAMES and " " in name:  # "Does Reuters" -> "Reuters"
+                head = name.split()[0]
+                start += len(head) + 1
+                name = name[len(head) + 1 :]
+            end = start + len(name)
+            if name.lower() in _NOT_NAMES or any(s < end and start < e for s, e in taken):
+                continue
+            if any(s <= start < e or start <= s < end for s, e in org_spans):
+                continue  # a model or organisation the graph knows: a subject, not a publisher
+            found.append(Mention(start, end, name, ()))
+            taken.append((start, end))
         return sorted(found, key=lambda m: m.start)
 
     # ------------------------------------------------------------------ parts
@@ -370,12 +416,15 @@ class NewsQuestionAnalyzer:
                     text=text or claim.strip(),
                     claim=_tidy(claim),
                     sources=sources,
-                    source_label=self.sources.label(sources) if sources else None,
+                    source_label=self.sources.label(sources)
+                    if sources
+                    else next((p.surface for p in pubs), None),
                     date_from=date_from,
                     date_to=date_to,
                     model_ids=tuple(links.get("Model")),
                     org_ids=tuple(o for o in links.get("Organization") if not _is_publisher_org(o, pubs)),
                     authors=authors,
+                    unknown_source=next((p.surface for p in pubs if not p.source_ids), None),
                 )
             )
         # A date given once ("the reports on 2025-03-05 from A and B") applies to parts without one.
@@ -393,6 +442,7 @@ def _is_publisher_org(org_id: str, pubs: Sequence[Mention]) -> bool:
 
 
 def _kind(q: str) -> NewsKind:
+    q = _RELATIVE.sub(" ", q)  # "the day before" is a date, not an order
     if _CONSISTENCY.search(q):
         return "consistency"
     if _TEMPORAL.search(q) and re.search(
@@ -407,13 +457,16 @@ def _kind(q: str) -> NewsKind:
 
 
 def _shared_topic(q: str) -> str:
-    m = re.search(
-        r".*\b(?:coverage\s+of|reporting\s+on|views?\s+on|take\s+on|tone\s+on|tone\s+about|about|regarding|on)\s+"
-        r"(.+?)\s+(?:consistent|inconsistent|in\s+line|the\s+same|aligned|agree)",
-        q,
-        re.I,
+    """The subject both articles are compared on ("the coverage of GPT-4o"): the last such phrase."""
+    found = list(
+        re.finditer(
+            r"\b(?:coverage|reporting|take|takes|tone|views?|stance)\s+(?:of|on|about|regarding)\s+(.+?)"
+            r"(?=\s+(?:consistent|inconsistent|in\s+line|the\s+same|aligned|agree|from|by|on\s+\d)\b|[?.,;]|$)",
+            q,
+            re.I,
+        )
     )
-    return m.group(1).strip(" ,?") if m else ""
+    return found[-1].group(1).strip(" ,?") if found else ""
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:

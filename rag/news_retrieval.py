@@ -86,6 +86,8 @@ class NewsRetriever:
         self.analyzer = analyzer
         self.reranker = reranker
         self.k_rrf = k_rrf
+        self._by_source: dict[str, frozenset[str]] | None = None
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def build(
@@ -136,13 +138,30 @@ class NewsRetriever:
         }
         return NewsRetrieval(nq, parts, evidence, timings)
 
+    def _source_articles(self) -> dict[str, frozenset[str]]:
+        """Article ids per source, read once per retriever (a new one after an ingestion)."""
+        with self._cache_lock:
+            if self._by_source is None:
+                by_source: dict[str, set[str]] = {}
+                for row in self.store.read(NQ.news_articles_per_source()):
+                    by_source.setdefault(row["source"], set()).add(row["id"])
+                self._by_source = {k: frozenset(v) for k, v in by_source.items()}
+            return self._by_source
+
     # ------------------------------------------------------------------ steps
     def _filtered(
         self, part: NewsPart, params: dict[str, Any]
     ) -> tuple[list[str] | None, int | None, bool, list[str]]:
         """The part's matching article ids (None: no filter), how many, widened?, and the graph list."""
+        if part.unknown_source:
+            return [], 0, False, []
         if not part.filtered:
             return None, None, False, []
+        if part.date_from is None and part.date_to is None and not part.entity_ids:
+            # publisher only: its article ids from the per-retriever cache (a broad source would
+            # otherwise cost thousands of rows per question); the indexes still apply `access`.
+            ids = sorted(set().union(*(self._source_articles().get(s, ()) for s in part.sources)))
+            return ids, len(ids), False, []
         widened = False
         rows = self._match(part, params, pad=0)
         if not rows and part.date_from is not None:
