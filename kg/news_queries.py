@@ -244,3 +244,9 @@ RETURN a.id AS id, a.title AS title, a.source AS source, a.source_name AS source
 ORDER BY a.id
 LIMIT $limit
 """
+
+
+def news_articles_per_source() -> LiteralString:
+    """Every article's id and source id (no text, no labels: an id list the indexes filter by, and
+    they apply the caller's access filter themselves)."""
+    return "MATCH (a:Article) RETURN a.id AS id, a.source AS source"
