@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.errors import LlmxError
+from core.progress import LogProgress
 from core.settings import Settings
 from services.context import AppContext
 
@@ -55,7 +56,11 @@ class RichProgress:
 
 
 @contextmanager
-def progress_bar() -> Iterator[RichProgress]:
+def progress_bar() -> Iterator[RichProgress | LogProgress]:
+    """Rich bars on a terminal; plain timed lines (done/total, rate, time left) in a log or a pipe."""
+    if not err.is_terminal:
+        yield LogProgress()
+        return
     progress = RichProgress()
     with progress.bars:
         yield progress
