@@ -21,6 +21,9 @@ _X_VISIBLE: LiteralString = (
 )
 
 # -- models ---------------------------------------------------------------------------------------
+# Every filter is a parameter that is NULL (or an empty list) when unused, so one statement serves
+# every combination. Prices are USD per 1M input tokens on any provider's offer (SERVES); a
+# benchmark filter keeps models with a score on that benchmark, at least `$min_score` if given.
 _MODEL_LIST_MATCH: LiteralString = (
     """
 MATCH (m:Model)
@@ -30,31 +33,78 @@ WHERE """
   AND ($q IS NULL OR toLower(m.name) CONTAINS $q OR toLower(m.id) CONTAINS $q)
   AND ($open_weights IS NULL OR m.open_weights = $open_weights)
   AND ($min_context IS NULL OR m.context_length >= $min_context)
+  AND ($max_context IS NULL OR m.context_length <= $max_context)
+  AND ($min_parameters IS NULL OR m.parameters >= $min_parameters)
+  AND ($max_parameters IS NULL OR m.parameters <= $max_parameters)
   AND ($released_after IS NULL OR m.release_date >= $released_after)
   AND ($released_before IS NULL OR m.release_date <= $released_before)
   AND ($org_id IS NULL OR EXISTS { MATCH (m)-[:DEVELOPED_BY]->(:Organization {id: $org_id}) })
-OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+  AND ($license_id IS NULL OR EXISTS { MATCH (m)-[:HAS_LICENSE]->(:License {id: $license_id}) })
+  AND all(x IN $input_modalities WHERE EXISTS { MATCH (m)-[:SUPPORTS_INPUT]->(:Modality {id: x}) })
+  AND all(x IN $output_modalities WHERE EXISTS { MATCH (m)-[:SUPPORTS_OUTPUT]->(:Modality {id: x}) })
+  AND ($max_input_price IS NULL
+       OR EXISTS { MATCH (:Provider)-[s:SERVES]->(m) WHERE s.input_usd_per_1m <= $max_input_price })
+  AND ($benchmark_id IS NULL
+       OR EXISTS { MATCH (m)-[s:SCORED]->(:Benchmark {id: $benchmark_id})
+                   WHERE $min_score IS NULL OR s.score >= $min_score })
 """
 )
+# The cheapest offer and the best score on the filtered benchmark are aggregated for every match
+# (sortable), then the page is cut, and only the page's rows get their organisation, licence and
+# modalities (pattern comprehensions over every match cost seconds on ArcadeDB).
+_MODEL_LIST_RANK: LiteralString = """
+OPTIONAL MATCH (:Provider)-[s:SERVES]->(m)
+WITH m, min(s.input_usd_per_1m) AS price
+OPTIONAL MATCH (m)-[b:SCORED]->(:Benchmark {id: $benchmark_id})
+WITH m, price, max(b.score) AS best
+"""
 _MODEL_LIST_RETURN: LiteralString = """
+SKIP $offset LIMIT $limit
+OPTIONAL MATCH (m)-[:DEVELOPED_BY]->(o:Organization)
+OPTIONAL MATCH (m)-[:HAS_LICENSE]->(l:License)
+OPTIONAL MATCH (m)-[:SUPPORTS_INPUT]->(i:Modality)
+WITH m, price, best, o, l, collect(i.id) AS inputs
 RETURN m.id AS id, m.name AS name, o.id AS org_id, o.name AS organization, m.family AS family,
        m.release_date AS release_date, m.context_length AS context_length, m.open_weights AS open_weights,
-       m.parameters AS parameters
+       m.parameters AS parameters, l.id AS license_id, price AS input_usd_per_1m, inputs AS input_modalities,
+       best AS benchmark_score
 """
-_PAGE: LiteralString = "\nSKIP $offset LIMIT $limit\n"
 
-MODELS_BY_NAME: LiteralString = _MODEL_LIST_MATCH + _MODEL_LIST_RETURN + "ORDER BY name, id" + _PAGE
-MODELS_BY_RELEASE: LiteralString = (
-    _MODEL_LIST_MATCH + _MODEL_LIST_RETURN + "ORDER BY release_date DESC, id" + _PAGE
-)
-MODELS_BY_CONTEXT: LiteralString = (
-    _MODEL_LIST_MATCH + _MODEL_LIST_RETURN + "ORDER BY context_length DESC, id" + _PAGE
-)
+
+def _sorted(before_page: LiteralString, after_return: LiteralString) -> LiteralString:
+    return (
+        _MODEL_LIST_MATCH + _MODEL_LIST_RANK + "ORDER BY " + before_page + _MODEL_LIST_RETURN
+        + "ORDER BY " + after_return + "\nLIMIT $limit\n"
+    )  # fmt: skip
+
+
+# Sort orders cannot be parameters: one statement per whitelisted key (ordered again after the
+# page's rows are gathered, since aggregation does not keep an order).
 MODEL_SORTS: dict[str, LiteralString] = {
-    "name": MODELS_BY_NAME,
-    "release_date": MODELS_BY_RELEASE,
-    "context_length": MODELS_BY_CONTEXT,
+    "name": _sorted("m.name, m.id", "name, id"),
+    "release_date": _sorted(
+        "m.release_date IS NULL, m.release_date DESC, m.id", "release_date IS NULL, release_date DESC, id"
+    ),
+    "context_length": _sorted(
+        "m.context_length IS NULL, m.context_length DESC, m.id",
+        "context_length IS NULL, context_length DESC, id",
+    ),
+    "parameters": _sorted(
+        "m.parameters IS NULL, m.parameters DESC, m.id", "parameters IS NULL, parameters DESC, id"
+    ),
+    "input_price": _sorted("price IS NULL, price, m.id", "input_usd_per_1m IS NULL, input_usd_per_1m, id"),
+    "benchmark_score": _sorted(
+        "best IS NULL, best DESC, m.id", "benchmark_score IS NULL, benchmark_score DESC, id"
+    ),
 }
+MODELS_BY_NAME: LiteralString = MODEL_SORTS["name"]
+# Every filter parameter of the model list, unset: a caller adds only the ones it uses.
+MODEL_FILTERS_UNSET: dict[str, object] = {
+    "q": None, "org_id": None, "open_weights": None, "min_context": None, "max_context": None,
+    "min_parameters": None, "max_parameters": None, "released_after": None, "released_before": None,
+    "license_id": None, "input_modalities": [], "output_modalities": [], "max_input_price": None,
+    "benchmark_id": None, "min_score": None,
+}  # fmt: skip
 COUNT_MODELS: LiteralString = _MODEL_LIST_MATCH + "RETURN count(DISTINCT m) AS total LIMIT 1"
 
 MODEL_DETAIL: LiteralString = (
@@ -147,6 +197,26 @@ ORDER BY published DESC, id
 SKIP $offset LIMIT $limit
 """
 )
+
+# -- quarantined rows of the ingestion jobs -------------------------------------------------------
+# Written by catalog/job.py and catalog/news/job.py with `last_seen` = the run's start (ISO text);
+# news rows have a source starting with 'news:'.
+_QUARANTINE_MATCH: LiteralString = """
+MATCH (q:QuarantinedRow)
+WHERE ($news IS NULL OR (q.source STARTS WITH 'news:') = $news)
+  AND ($since IS NULL OR q.last_seen >= $since)
+  AND ($until IS NULL OR q.last_seen <= $until)
+"""
+QUARANTINE_ROWS: LiteralString = (
+    _QUARANTINE_MATCH
+    + """
+RETURN q.id AS id, q.source AS source, q.source_key AS key, q.reason AS reason,
+       q.first_seen AS first_seen, q.last_seen AS last_seen
+ORDER BY last_seen DESC, source, key, id
+SKIP $offset LIMIT $limit
+"""
+)
+COUNT_QUARANTINE: LiteralString = _QUARANTINE_MATCH + "RETURN count(q) AS total LIMIT 1"
 
 # -- neighbourhood of one node, for visualisation --------------------------------------------------
 # One constant per kind: the label is fixed text. Chunks and source records are not shown.

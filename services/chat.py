@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.access import AccessFilter
 from core.errors import InvalidInput, NotFound
-from rag.contracts import AnswerRecord, CitationRecord
+from finetune.monitor import monitor_report
+from rag.contracts import AnswerRecord, CitationRecord, QueryPlan
 
 from .answering import ask, search
 from .context import AppContext
@@ -34,7 +38,9 @@ class ChatReply(BaseModel):
     answer: str
     citations: list[CitationRecord]
     refused: bool
-    family: str
+    family: str = Field(description="The question family the analysis recognised.")
+    template: str | None = Field(None, description="The vetted Cypher template that answered, if any.")
+    plan: QueryPlan | None = Field(None, description="The typed query plan compiled to Cypher, if any.")
 
 
 def _conversation(db: StateDb, user_id: int, conversation_id: str | None) -> tuple[str, list[str]]:
@@ -43,9 +49,7 @@ def _conversation(db: StateDb, user_id: int, conversation_id: str | None) -> tup
             new = Conversation(id=f"conv-{uuid.uuid4().hex}", user_id=user_id, created_at=utcnow())
             s.add(new)
             return new.id, []
-        conv = s.get(Conversation, conversation_id)
-        if conv is None or conv.user_id != user_id:
-            raise NotFound(f"No conversation {conversation_id!r}.")
+        conv = _owned(s, user_id, conversation_id)
         rows = s.scalars(
             select(Message.question)
             .where(Message.conversation_id == conv.id)
@@ -73,7 +77,7 @@ def chat(
         message_id = message.id
     return ChatReply(
         conversation_id=conv_id, message_id=message_id, answer=record.answer, citations=record.citations,
-        refused=record.refused, family=record.family,
+        refused=record.refused, family=record.family, template=record.template, plan=record.plan,
     )  # fmt: skip
 
 
@@ -91,13 +95,74 @@ class ConversationTurn(BaseModel):
     question: str
     answer: str
     citations: list[CitationRecord]
+    created_at: datetime | None = None
+
+
+class ConversationSummary(BaseModel):
+    id: str
+    title: str = Field(description="The conversation's first question (shortened).")
+    turns: int
+    created_at: datetime
+    last_at: datetime = Field(description="When its latest answer was given.")
+
+
+def _owned(s: Session, user_id: int, conversation_id: str) -> Conversation:
+    """The caller's conversation; another user's is "not found", exactly like one that does not exist."""
+    conv = s.get(Conversation, conversation_id)
+    if conv is None or conv.user_id != user_id:
+        raise NotFound(f"No conversation {conversation_id!r}.")
+    return conv
+
+
+def conversations(
+    db: StateDb, *, user_id: int, offset: int = 0, limit: int = 50
+) -> list[ConversationSummary]:
+    """The caller's conversations with at least one answer, the most recently active first."""
+    if offset < 0 or not 1 <= limit <= 200:
+        raise InvalidInput("offset must be >= 0 and limit between 1 and 200.")
+    last = func.max(Message.created_at).label("last_at")
+    stmt = (
+        select(Conversation.id, Conversation.created_at, func.count(Message.id).label("turns"), last,
+               func.min(Message.id).label("first_id"))
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(Conversation.user_id == user_id)
+        .group_by(Conversation.id, Conversation.created_at)
+        .order_by(last.desc(), Conversation.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )  # fmt: skip
+    with db.session() as s:
+        rows = s.execute(stmt).all()
+        firsts = dict(
+            s.execute(
+                select(Message.id, Message.question).where(Message.id.in_([r.first_id for r in rows]))
+            ).all()
+        )
+    return [
+        ConversationSummary(
+            id=r.id,
+            title=_shorten(firsts.get(r.first_id, "")),
+            turns=r.turns,
+            created_at=_aware(r.created_at),
+            last_at=_aware(r.last_at),
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def history(db: StateDb, *, user_id: int, conversation_id: str) -> list[ConversationTurn]:
     with db.session() as s:
-        conv = s.get(Conversation, conversation_id)
-        if conv is None or conv.user_id != user_id:
-            raise NotFound(f"No conversation {conversation_id!r}.")
+        conv = _owned(s, user_id, conversation_id)
         rows = s.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))
         return [
             ConversationTurn(
@@ -105,6 +170,7 @@ def history(db: StateDb, *, user_id: int, conversation_id: str) -> list[Conversa
                 question=m.question,
                 answer=m.answer,
                 citations=[CitationRecord(**c) for c in m.citations],
+                created_at=_aware(m.created_at) if m.created_at else None,
             )  # fmt: skip
             for m in rows
         ]
@@ -125,6 +191,45 @@ def give_feedback(db: StateDb, *, user_id: int, message_id: int, rating: int, co
         s.add(feedback)
         s.flush()
         return feedback.id
+
+
+class QualityDay(BaseModel):
+    """Answer quality on one UTC day: from the answer log (finetune/monitor.py) and the thumbs given
+    through the API. A rate is None when there was nothing to rate."""
+
+    day: str
+    answers: int = 0
+    grounding_pass: float | None = Field(None, description="Share of model-phrased answers that passed.")
+    citation_rate: float | None = None
+    refusal_rate: float | None = None
+    latency_p50_ms: float | None = None
+    thumbs_up: int = 0
+    thumbs_down: int = 0
+
+
+class Quality(BaseModel):
+    days: list[QualityDay]
+    retrain: bool = Field(description="The monitor's thresholds say the chat model should be retrained.")
+    reasons: list[str]
+
+
+def answer_quality(db: StateDb, log_dir: Path, *, days: int = 60) -> Quality:
+    """The last `days` days of answer quality, oldest first."""
+    report = monitor_report(log_dir, adapter_dir=None, embedder=None)
+    by_day: dict[str, QualityDay] = {}
+    for day, rates in report["by_day"].items():
+        by_day[day] = QualityDay(day=day, **{k: v for k, v in rates.items() if k in QualityDay.model_fields})
+        by_day[day].thumbs_up = by_day[day].thumbs_down = 0  # the API's thumbs are counted below
+    with db.session() as s:
+        for created, rating in s.execute(select(Feedback.created_at, Feedback.rating)):
+            day = _aware(created).date().isoformat()
+            entry = by_day.setdefault(day, QualityDay(day=day))
+            if rating > 0:
+                entry.thumbs_up += 1
+            else:
+                entry.thumbs_down += 1
+    recent = sorted(by_day)[-days:]
+    return Quality(days=[by_day[d] for d in recent], retrain=report["retrain"], reasons=report["reasons"])
 
 
 class SearchHit(BaseModel):

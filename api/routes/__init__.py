@@ -9,6 +9,7 @@ from . import (
     admin,
     catalog,
     chat,
+    conversations,
     documents,
     feedback,
     health,
@@ -16,10 +17,12 @@ from . import (
     me,
     news,
     openai_compat,
+    quarantine,
     search,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
-    health.router, me.router, chat.router, openai_compat.router, search.router, catalog.router, news.router,
-    documents.router, jobs.router, adapters.router, feedback.router, admin.router,
+    health.router, me.router, chat.router, conversations.router, openai_compat.router, search.router,
+    catalog.router, news.router, documents.router, jobs.router, quarantine.router, adapters.router,
+    feedback.router, admin.router,
 )  # fmt: skip

@@ -7,9 +7,19 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import ValidationError
 
+from core.errors import InvalidInput
 from services import catalog as catalog_service
-from services.catalog import ModelDetail, ModelFilters, ModelPage, Neighbourhood, NodeKind, Sort
+from services.catalog import (
+    Modality,
+    ModelDetail,
+    ModelFilters,
+    ModelPage,
+    Neighbourhood,
+    NodeKind,
+    Sort,
+)  # fmt: skip
 
 from ..authz import require
 from ..deps import Ctx, CurrentUser
@@ -26,16 +36,36 @@ def list_models(
     org_id: Annotated[str | None, Query(max_length=200)] = None,
     open_weights: bool | None = None,
     min_context: Annotated[int | None, Query(ge=0, le=1_000_000_000)] = None,
+    max_context: Annotated[int | None, Query(ge=0, le=1_000_000_000)] = None,
+    min_parameters: Annotated[float | None, Query(ge=0, le=1e15)] = None,
+    max_parameters: Annotated[float | None, Query(ge=0, le=1e15)] = None,
     released_after: date | None = None,
     released_before: date | None = None,
+    license_id: Annotated[str | None, Query(max_length=200)] = None,
+    input_modalities: Annotated[list[Modality] | None, Query(max_length=6)] = None,
+    output_modalities: Annotated[list[Modality] | None, Query(max_length=6)] = None,
+    max_input_price: Annotated[
+        float | None, Query(ge=0, le=100_000, description="USD per 1M input tokens.")
+    ] = None,
+    benchmark_id: Annotated[str | None, Query(max_length=200)] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     sort: Sort = "name",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ModelPage:
-    filters = ModelFilters(
-        q=q, org_id=org_id, open_weights=open_weights, min_context=min_context,
-        released_after=released_after, released_before=released_before,
-    )  # fmt: skip
+    """The catalog, filtered (all filters together), sorted by a whitelisted key, one page at a time."""
+    try:
+        filters = ModelFilters(
+            q=q, org_id=org_id, open_weights=open_weights, min_context=min_context, max_context=max_context,
+            min_parameters=min_parameters, max_parameters=max_parameters, released_after=released_after,
+            released_before=released_before, license_id=license_id, input_modalities=input_modalities or [],
+            output_modalities=output_modalities or [], max_input_price=max_input_price,
+            benchmark_id=benchmark_id, min_score=min_score,
+        )  # fmt: skip
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "filters"
+        raise InvalidInput(f"{where}: {first['msg']}") from exc
     return catalog_service.list_models(
         ctx, filters, access=caller.access, sort=sort, offset=offset, limit=limit
     )

@@ -1,18 +1,17 @@
 """Chat: a question (and an optional conversation) in, a cited answer out; also as server-sent
-events, and a conversation's turns read back by its owner."""
+events. A conversation's turns are read back through api/routes/conversations.py."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services import chat as chat_service
-from services.chat import ChatReply, ConversationTurn
+from services.chat import ChatReply
 
 from ..authz import require
 from ..deps import CurrentUser, Svc
@@ -52,13 +51,17 @@ async def chat(body: ChatRequest, services: Svc, caller: CurrentUser) -> ChatRep
     return await _answer(services, caller, body, "/v1/chat")
 
 
+_META = {"conversation_id", "message_id", "family", "template", "plan"}
+
+
 def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
 @router.post("/chat/stream", dependencies=[Depends(require("chat", "ask"))])
 async def chat_stream(body: ChatRequest, services: Svc, caller: CurrentUser) -> StreamingResponse:
-    """The same answer as server-sent events: `meta`, then `delta` pieces, `citations`, `done`.
+    """The same answer as server-sent events: `meta` (ids, question family, Cypher template and query
+    plan), then `delta` pieces, `citations`, `done`.
 
     The answer is checked against its evidence before anything is sent, so the pieces follow the
     finished, grounded answer.
@@ -66,20 +69,13 @@ async def chat_stream(body: ChatRequest, services: Svc, caller: CurrentUser) -> 
     reply = await _answer(services, caller, body, "/v1/chat/stream")
 
     def events() -> Iterator[str]:
-        yield _sse("meta", {"conversation_id": reply.conversation_id, "message_id": reply.message_id})
+        # What the analysis understood comes first, so a client can show it beside the streamed text.
+        yield _sse("meta", reply.model_dump(mode="json", include=_META))
         words = reply.answer.split(" ")
         for start in range(0, len(words), 4):
             piece = " ".join(words[start : start + 4])
             yield _sse("delta", {"text": piece if start == 0 else " " + piece})
-        yield _sse("citations", [c.model_dump() for c in reply.citations])
+        yield _sse("citations", [c.model_dump(mode="json") for c in reply.citations])
         yield _sse("done", {"refused": reply.refused})
 
     return StreamingResponse(events(), media_type="text/event-stream")
-
-
-@router.get("/conversations/{conversation_id}", dependencies=[Depends(require("chat", "ask"))])
-def conversation(
-    conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)], services: Svc, caller: CurrentUser
-) -> list[ConversationTurn]:
-    """The turns of one of your conversations."""
-    return chat_service.history(services.db, user_id=caller.user_id, conversation_id=conversation_id)

@@ -1,11 +1,12 @@
-"""Feedback on one of your own answers (by its `message_id` from /v1/chat)."""
+"""Feedback on one of your own answers (by its `message_id` from /v1/chat), and answer quality over
+time for the admins' monitoring (the answer log's rates with the thumbs given here)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.chat import give_feedback
+from services.chat import Quality, answer_quality, give_feedback
 
 from ..authz import require
 from ..deps import CurrentUser, Svc
@@ -36,3 +37,9 @@ def feedback(body: FeedbackCreate, services: Svc, caller: CurrentUser) -> Feedba
     )
     services.audit.change(caller, "feedback.create", str(fid))
     return FeedbackCreated(id=fid)
+
+
+@router.get("/quality", dependencies=[Depends(require("metrics", "read"))])
+def quality(services: Svc) -> Quality:
+    """Per day: answers, grounding pass rate, citation and refusal rates, median latency, thumbs."""
+    return answer_quality(services.db, services.settings.log_dir)

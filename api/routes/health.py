@@ -43,8 +43,7 @@ def readyz(services: Svc) -> JSONResponse:
 
 
 def _ping_params() -> dict[str, Any]:
-    return {"q": None, "org_id": None, "open_weights": None, "min_context": None, "released_after": None,
-            "released_before": None, "classifications": ["public"], "tenants": [], "any_tenant": False,
+    return {**C.MODEL_FILTERS_UNSET, "classifications": ["public"], "tenants": [], "any_tenant": False,
             "offset": 0, "limit": 1}  # fmt: skip
 
 
