@@ -72,6 +72,15 @@ class IndexSettings(_DataDir):
         description="Local sentence-transformers model directory; default: the packaged all-MiniLM-L6-v2.",
     )
     embedding_device: str | None = Field(None, description="cpu or cuda; default: cuda when available.")
+    embedder: Literal["onnx-int8", "torch"] = Field(
+        "onnx-int8",
+        description="Embedding path on CPU: the int8 ONNX export of the model (built once, cached in "
+        "<data_dir>/models/onnx) or fp32 sentence-transformers. CUDA always uses torch. An index "
+        "built with one path is not queried with the other (`llmx index rebuild` re-embeds it).",
+    )
+    embedding_threads: int | None = Field(
+        None, ge=1, description="Threads of the ONNX embedder; default: all cores."
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     chunk_size: int = Field(800, ge=100, description="Characters per article chunk.")
     chunk_overlap: int = Field(150, ge=0, description="Characters shared by neighbouring chunks.")
@@ -80,6 +89,11 @@ class IndexSettings(_DataDir):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "indexes"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        """Where the int8 ONNX export of the embedding model is cached."""
+        return self.data_dir / "models" / "onnx"
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IndexSettings:

@@ -3,6 +3,12 @@
 The graph is the source of truth. `upsert` embeds only chunks whose text changed, `verify` compares
 both indexes with the ids and content hashes the graph holds, and re-running `upsert` (plus `remove`
 of the extra ids) repairs whatever a crash between the two index writes left behind.
+
+Vectors of the two embedding paths (`torch` fp32, `onnx-int8`) are close but not the same, so an
+index records the kind that built it. Opened with the other kind, it loads (so `verify` and the
+keyword index still work) but refuses vector searches and writes with a `SearchIndexError` that
+names the fix; `reset_vectors` (what `llmx index rebuild` and the ingestion jobs call) drops the
+old vectors so that the next upsert re-embeds every chunk with the configured path.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from pathlib import Path
 
 from core.access import AccessFilter
 from core.chunks import Chunk
+from core.errors import SearchIndexError
 from rag.base import Embedder, ScoredId
+from rag.embedder import embedder_kind
 from rag.keyword_index import Bm25Index
 from rag.vector_index import FaissIndex
 
@@ -48,10 +56,39 @@ class ChunkIndexes:
     def __init__(self, dir: Path, embedder: Embedder, *, use_gpu: bool | None = None) -> None:
         self.dir = Path(dir)
         self.embedder = embedder
-        self.vectors = FaissIndex(self.dir, embedder.dim, use_gpu=use_gpu)
+        self.kind = embedder_kind(embedder)
+        self.vectors = FaissIndex(self.dir, embedder.dim, use_gpu=use_gpu, embedder_kind=self.kind)
         self.keywords = Bm25Index(self.dir)
         self.vectors.load()
         self.keywords.load()
+        if self.vectors.saved_kind is not None and len(self.vectors):
+            # the label follows the vectors: removing chunks from a mismatched index (or a test
+            # double that does not say its kind) must not relabel them; `reset_vectors` does
+            self.vectors.embedder_kind = self.vectors.saved_kind
+
+    @property
+    def mismatch(self) -> str | None:
+        """Why the saved vectors cannot be used with this embedder, or None when they can."""
+        saved = self.vectors.saved_kind
+        if self.kind is None or saved is None or saved == self.kind or not len(self.vectors):
+            return None
+        other = "torch" if self.kind != "torch" else "onnx-int8"
+        return (
+            f"The vector index in {self.dir} was built with '{saved}' embeddings, but this process "
+            f"embeds with '{self.kind}': the two are not comparable. Run `llmx index rebuild` to "
+            f"re-embed it (or set LLMX_EMBEDDER={other} to keep using it)."
+        )
+
+    def _check_kind(self) -> None:
+        if (problem := self.mismatch) is not None:
+            raise SearchIndexError(problem)
+
+    def reset_vectors(self) -> int:
+        """Drop every saved vector (not the keyword index); returns how many were dropped."""
+        dropped = len(self.vectors)
+        self.vectors.clear()
+        self.vectors.embedder_kind = self.kind
+        return dropped
 
     def upsert(self, chunks: Sequence[Chunk], *, prune_docs: bool = True) -> UpsertReport:
         """Bring both indexes up to date with `chunks`, embedding only new or changed texts.
@@ -61,6 +98,7 @@ class ChunkIndexes:
         """
         if len({c.id for c in chunks}) != len(chunks):
             raise ValueError("duplicate chunk ids in one upsert")
+        self._check_kind()
         to_embed: list[Chunk] = []
         relabel: list[Chunk] = []
         for chunk in chunks:
@@ -132,6 +170,7 @@ class ChunkIndexes:
     def search_vector(
         self, query: str, k: int, access: AccessFilter, doc_ids: Collection[str] | None = None
     ) -> list[ScoredId]:
+        self._check_kind()
         return self.vectors.search(self.embedder.embed([query])[0], k, access, doc_ids)
 
     def search_keyword(

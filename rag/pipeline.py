@@ -6,7 +6,7 @@ from core.settings import ChatSettings, IndexSettings
 from kg.store import GraphStore
 
 from .chunk_retrievers import KeywordRetriever, VectorRetriever
-from .embedder import SentenceTransformerEmbedder
+from .embedder import make_embedder
 from .generation import GenerationError, make_generator
 from .graph_retriever import GraphRetriever
 from .hybrid import HybridRetriever
@@ -16,10 +16,7 @@ from .question import QuestionAnalyzer
 
 
 def open_indexes(settings: IndexSettings) -> ChunkIndexes:
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding_model, device=settings.embedding_device, batch_size=settings.embedding_batch_size
-    )
-    return ChunkIndexes(settings.index_dir, embedder, use_gpu=settings.index_use_gpu)
+    return ChunkIndexes(settings.index_dir, make_embedder(settings), use_gpu=settings.index_use_gpu)
 
 
 def build_hybrid(store: GraphStore, indexes: ChunkIndexes) -> HybridRetriever:

@@ -2,7 +2,8 @@
 
 FAISS wants int64 ids; the chunk id <-> int id map and each chunk's meta live in `vectors.json`,
 which is the commit point: it names the `.faiss` file it belongs to, so a crash mid-save never
-pairs a new index with an old map.
+pairs a new index with an old map. It also records which embedding path (`torch`, `onnx-int8`) made
+the vectors; a map without that field predates the ONNX path and was made by `torch`.
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ def gpu_available() -> bool:
 class FaissIndex:
     """Exact cosine search (`IndexIDMap2(IndexFlatIP)` over normalised vectors), incrementally updatable."""
 
-    def __init__(self, dir: Path, dim: int, use_gpu: bool | None = None) -> None:
+    def __init__(
+        self, dir: Path, dim: int, use_gpu: bool | None = None, *, embedder_kind: str | None = None
+    ) -> None:
         self.dir = Path(dir)
         self.dim = dim
+        self.embedder_kind = embedder_kind  # written on save; `saved_kind` is what load found
+        self.saved_kind: str | None = None
         self.use_gpu = gpu_available() if use_gpu is None else use_gpu
         faiss.omp_set_num_threads(SEARCH_THREADS)
         # Any: the SWIG stubs miss the numpy-friendly wrappers (search, add_with_ids, remove_ids).
@@ -174,6 +179,13 @@ class FaissIndex:
             self._changed()
         return len(gone)
 
+    def clear(self) -> None:
+        """Forget every vector (in memory; `save` makes it durable): for a re-embed from scratch."""
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        self._meta, self._int_ids, self._chunk_ids, self._next_id = {}, {}, {}, 0
+        self.saved_kind = None
+        self._changed()
+
     def _int_id(self, chunk_id: str) -> int:
         if chunk_id not in self._int_ids:
             self._int_ids[chunk_id] = self._next_id
@@ -199,6 +211,7 @@ class FaissIndex:
         state = {
             "version": FORMAT_VERSION,
             "dim": self.dim,
+            "embedder": self.embedder_kind,
             "index_file": index_file,
             "next_id": self._next_id,
             "chunks": {cid: [self._int_ids[cid], *meta.to_list()] for cid, meta in self._meta.items()},
@@ -226,6 +239,7 @@ class FaissIndex:
         self._chunk_ids = {i: cid for cid, i in self._int_ids.items()}
         self._meta = metas_from_json({cid: row[1:] for cid, row in rows.items()})
         self._next_id = int(state["next_id"])
+        self.saved_kind = state.get("embedder", "torch")
         self._changed()
         self._dirty = False
         return True
