@@ -346,11 +346,17 @@ class _Builder:
         return True
 
 
-def build(store: GraphStore, *, seed: int = 16, out: Path = SET_FILE) -> list[dict[str, Any]]:
+def build(
+    store: GraphStore, *, seed: int = 16, out: Path = SET_FILE, indexed: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Generate and write the set; with `indexed`, gold articles are drawn only from those ids (the
+    articles whose chunks the indexes hold), while "nothing that day" is judged on the whole graph."""
     arts, catalog = load_articles(store)
     if len(arts) < 200:
         raise SystemExit(f"Only {len(arts)} dated public articles in the graph: ingest the news first.")
     b = _Builder(arts, catalog, seed)
+    if indexed is not None:
+        b.arts = [a for a in b.arts if a.id in indexed]
     for split in ("dev", "test"):
         for kind, n in PER_SPLIT.items():
             made, tries = 0, 0
@@ -561,8 +567,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "build":
+        from rag.pipeline import open_indexes
+
+        indexes = open_indexes(settings)
+        indexed = {m.doc_id for c in indexes.vectors.ids() if (m := indexes.vectors.meta(c)) is not None}
         with GraphStore.connect(settings) as store:
-            items = build(store, seed=args.seed)
+            items = build(store, seed=args.seed, indexed=indexed)
         print(f"{len(items)} questions written to {SET_FILE}")
         return
     report = run(settings, args.split, args.systems.split(","), args.limit)
