@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,9 +27,9 @@ from . import errors
 from .audit import AuditLog
 from .auth import RateLimiter
 from .authz import Authz
-from .deps import Services
+from .deps import Services, tenant_adapter
 from .metrics import Metrics
-from .routes import ROUTERS
+from .routes import ROUTERS, chat, openai_compat
 
 ADMIN_KEY_NAME = "admin.key"
 
@@ -136,7 +136,8 @@ def create_app(settings: Settings, ctx: AppContext | None = None) -> FastAPI:
     app.state.services = services
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        answers = router in (chat.router, openai_compat.router)
+        app.include_router(router, dependencies=[Depends(tenant_adapter)] if answers else None)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=services.metrics)
     return app

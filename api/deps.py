@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from core.settings import Settings
+from services.adapters import active_adapter
 from services.context import AppContext
 from services.jobs import JobRunner
 from services.state import StateDb
@@ -31,7 +33,17 @@ class Services:
     metrics: Metrics
     jobs: JobRunner
     admin_key_file: str
-    active_adapters: dict[str, str] = field(default_factory=dict)
+    # tenant -> the adapter its answers use (None: the default model); read from the database once
+    # per tenant, kept current by this process's activations.
+    active_adapters: dict[str, str | None] = field(default_factory=dict)
+
+    def adapter_of(self, tenant: str) -> Path | None:
+        """The folder of the tenant's active adapter, None when it has none (or it was removed)."""
+        if tenant not in self.active_adapters:
+            self.active_adapters[tenant] = active_adapter(self.db, tenant)
+        name = self.active_adapters[tenant]
+        folder = self.settings.adapters_dir / name if name else None
+        return folder if folder is not None and (folder / "adapter_config.json").is_file() else None
 
 
 def get_services(request: Request) -> Services:
@@ -51,6 +63,26 @@ def current_user(request: Request, caller: Annotated[Caller, Depends(identify)])
     """The caller that `require` already checked for this route."""
     checked: Caller | None = getattr(request.state, "caller", None)
     return checked or caller
+
+
+MODEL_HEADER = "X-LLMX-Model"
+
+
+async def tenant_adapter(
+    request: Request, response: Response, caller: Annotated[Caller, Depends(identify)]
+) -> None:
+    """On the answering routes: this request's answers use the caller's tenant's active adapter
+    (async, so what it sets holds for the route that runs after it); the header names the model."""
+    services = get_services(request)
+    if caller.user is None:
+        return
+    adapter = services.adapter_of(caller.tenant)
+    if adapter is None:
+        services.ctx.set_request_adapter(None, default=True)
+        response.headers[MODEL_HEADER] = services.ctx.default_generator.name
+    else:
+        services.ctx.set_request_adapter(adapter)
+        response.headers[MODEL_HEADER] = services.ctx.model_name(adapter)
 
 
 Svc = Annotated[Services, Depends(get_services)]

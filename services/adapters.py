@@ -1,7 +1,9 @@
 """Fine-tuned LoRA adapters: the folders under `<data_dir>/adapters`, and which one a tenant activated.
 
-Activation is recorded (who, when, which); the chat model serving answers picks it up once the
-fine-tuning pipeline registers and loads adapters (not yet: answers use `LLMX_CHAT_ADAPTER`).
+Activation is recorded per tenant (who, when, which; a row with an empty adapter name is a
+deactivation). The API answers a tenant's questions with its active adapter merged into the base
+model (`AppContext.generator_for`), from the next request on; a tenant without one gets the
+server's default model (`LLMX_CHAT_ADAPTER`, the registry's ACTIVE adapter, the shipped default).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Activation(BaseModel):
     adapter: str
     user_id: int
     at: datetime
+    active: bool = True  # False: this records a deactivation
 
 
 class AdapterReport(BaseModel):
@@ -44,7 +47,11 @@ class AdapterReport(BaseModel):
     report_md: str | None = None
 
 
-def _active(db: StateDb, tenant: str) -> str | None:
+DEACTIVATED = ""  # the adapter name a deactivation row records
+
+
+def active_adapter(db: StateDb, tenant: str) -> str | None:
+    """The adapter the tenant activated last, None when none is (or it was deactivated since)."""
     with db.session() as s:
         row = s.scalar(
             select(AdapterActivation)
@@ -52,11 +59,11 @@ def _active(db: StateDb, tenant: str) -> str | None:
             .order_by(AdapterActivation.id.desc())
             .limit(1)
         )
-        return row.adapter if row else None
+        return row.adapter if row and row.adapter != DEACTIVATED else None
 
 
 def list_adapters(root: Path, db: StateDb, *, tenant: str) -> list[AdapterInfo]:
-    active = _active(db, tenant)
+    active = active_adapter(db, tenant)
     out = []
     if root.is_dir():
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and _NAME.match(p.name)):
@@ -110,9 +117,22 @@ def report(root: Path, name: str) -> AdapterReport:
 
 
 def activate(root: Path, db: StateDb, name: str, *, tenant: str, user_id: int) -> Activation:
-    _folder(root, name)
+    if not (_folder(root, name) / "adapter_config.json").is_file():
+        raise InvalidInput(f"The folder {name!r} holds no peft adapter (adapter_config.json is missing).")
     with db.write_lock, db.session() as s:
         row = AdapterActivation(tenant=tenant, adapter=name, user_id=user_id, at=utcnow())
         s.add(row)
         s.flush()
         return Activation(tenant=tenant, adapter=name, user_id=user_id, at=row.at)
+
+
+def deactivate(root: Path, db: StateDb, name: str, *, tenant: str, user_id: int) -> Activation:
+    """The tenant's answers go back to the server's default model; `name` must be the active one."""
+    _folder(root, name)
+    if active_adapter(db, tenant) != name:
+        raise InvalidInput(f"The adapter {name!r} is not active in your tenant ({tenant}).")
+    with db.write_lock, db.session() as s:
+        row = AdapterActivation(tenant=tenant, adapter=DEACTIVATED, user_id=user_id, at=utcnow())
+        s.add(row)
+        s.flush()
+        return Activation(tenant=tenant, adapter=name, user_id=user_id, at=row.at, active=False)

@@ -1,5 +1,6 @@
 """Fine-tuning adapters: list the registered ones, read one's evaluation report (admins), activate
-one for your tenant."""
+one for your tenant (its next answers use it; the `X-LLMX-Model` header of an answer names the model)
+or deactivate it (back to the server's default model)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,21 @@ def activate(
     done = adapters_service.activate(
         services.settings.adapters_dir, services.db, name, tenant=caller.tenant, user_id=caller.user_id
     )
+    services.active_adapters[caller.tenant] = name  # the tenant's next answers use it
     services.audit.change(caller, "adapter.activate", name)
+    return done
+
+
+@router.post("/adapters/{name}/deactivate", dependencies=[Depends(require("adapters", "activate"))])
+def deactivate(
+    name: Annotated[str, Path(min_length=1, max_length=200)], services: Svc, caller: CurrentUser
+) -> Activation:
+    """Your tenant's answers go back to the server's default model."""
+    done = adapters_service.deactivate(
+        services.settings.adapters_dir, services.db, name, tenant=caller.tenant, user_id=caller.user_id
+    )
+    services.active_adapters[caller.tenant] = None
+    services.audit.change(caller, "adapter.deactivate", name)
     return done
 
 
