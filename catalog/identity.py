@@ -10,7 +10,7 @@ A group is a canonical `Model` when
   2. a curated source describes it (llm-stats, Epoch), or
   3. the developer's own API lists it under an id that names that developer (first-party), or
   4. it extends a canonical model's name with words of its own ("Llama 3.3 70B ArliAI RPMax v2"
-     extends "Llama 3.3 70B"): a derivative, FINE_TUNED_FROM that model, made by the owner its id
+     extends "Llama 3.3 70B"; "Llama 3 Euryale 70B" has its words and numbers): a derivative, FINE_TUNED_FROM that model, made by the owner its id
      names ("huihui-ai/...") or, when no id names one, by an unknown developer, or
   5. an id names its maker as owner ("arcee-ai/trinity-mini", "Sao10K/L3-8B-Lunaris") and the
      name is not a serving variant of a canonical model.
@@ -46,6 +46,7 @@ UNKNOWN_DEVELOPER = "unknown"
 QUANT_WORDS = frozenset({
     "fp4", "nvfp4", "mxfp4", "mxfp", "fp6", "4bit", "6bit", "8bit", "mlx", "gptq", "exl2", "lora", "ft", "cloud",
     "pt", "paddle", "basic", "online", "nitro", "floor", "exacto", "extended", "dynamic", "disc", "discount",
+    "mtp", "nvfp", "rope",
 })
 MODE_WORDS = frozenset({
     "fast", "turbo", "spot", "long", "throughput", "thinking", "think", "reasoner", "nothinking", "nothink",
@@ -308,7 +309,7 @@ def maker_of(records: Sequence[ModelRecord]) -> str | None:
     for record in records:
         if record.source not in (SourceName.MODELS_DEV, SourceName.LITELLM):
             continue
-        if set(name_key(record.model_id)) & QUANT_WORDS or _QUANT_ID.search(record.model_id):
+        if _without_quantisation(name_key(record.model_id))[1] or _QUANT_ID.search(record.model_id):
             continue  # a quantiser's upload ('thebloke/codellama-7b-instruct-awq') names no maker
         provider = record.source_key.split("/", 1)[0].split("_", 1)[0].casefold()
         if "/routers/" in f"/{record.source_key}/":
@@ -339,6 +340,7 @@ class _Index:
         self.params: dict[str, int] = {}
         self.reasoning: dict[str, float] = {}
         self.sees: set[str] = set()  # models whose records say they read images
+        self.keys_of: dict[str, set[Key]] = defaultdict(set)
 
     def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
         orgs = {model.developer} if model.developer else _orgs(model.records)
@@ -353,6 +355,7 @@ class _Index:
         if params:
             self.params[model.id] = max(params)
         for key in keys:
+            self.keys_of[model.id].add(key)
             self.by_key[key].add(model.id)
             self.unsized[without_sizes(key)].add(model.id)
             self.sizes[model.id].update(set(key) - set(without_sizes(key)))
@@ -790,14 +793,21 @@ def _derivative(
     maker = maker_of(cluster.records)
     for key in sorted(keys, key=lambda k: (-len(k), k)):
         found = index.base_of(key)
-        if found is None:
+        loose = index.loose({key}) if found is None else set()
+        loose = {m for m in loose if any(k[:1] == key[:1] for k in index.keys_of[m])}
+        if found is None and len(loose) == 1:  # its words among the base's ('Llama 3 Euryale 70B')
+            base = next(iter(loose))
+            rest: Key = tuple(t for t in key if t not in set().union(*index.keys_of[base]))
+        elif found is None:
             continue
-        base, prefix = found
+        else:
+            base, prefix = found
+            rest = key[len(prefix) :]
         developers = index.orgs[base]
         if maker is not None and maker in developers:
             return None  # the developer's own version of its model, not a fine-tune
         own = set().union(*(index.words[o] for o in developers)) if developers else set()
-        extra = {t for t in strip_variant(key[len(prefix) :]) if t.isalpha() and t not in providers}
+        extra = {t for t in strip_variant(rest) if t.isalpha() and t not in providers}
         if extra - own - SIBLING_WORDS - DISCRIMINATORS - VARIANT_WORDS:
             return CanonicalModel(
                 cluster.id,

@@ -20,7 +20,7 @@ Rule (the raw names all stay in `aliases`):
      quantisation words ('awq', 'gguf'), a YYMMDD snapshot tag or an MM-YYYY date, and without a
      leading organisation word the other ids do not carry ('Cohere-command-a-plus'), each word cased as
      the sources' names case it ("deepseek-coder-1b-base" -> "DeepSeek Coder 1B Base"), sizes
-     upper-cased ("8b" -> "8B").
+     and words without a vowel that no name spells upper-cased ("8b" -> "8B", "tts" -> "TTS").
 Two canonical models that end with one name are told apart by their release tags
 (`disambiguate`: "Command R+ (Apr 2024)" and "Command R+ (Aug 2024)").
 """
@@ -41,7 +41,7 @@ _SERVING_TAG = re.compile(
     r"\s*(?:\((?:fp8|fp4|nvfp4|bf16|int4|int8|awq|free|mlx[^)]*|[0-9]+-?bit|turbo|fast|latest|i?q\d[^)]*"
     r"|2[3-9](?:0[1-9]|1[0-2])[0-3]\d)\)"
     r"|\s2[3-9](?:0[1-9]|1[0-2])[0-3]\d$"
-    r"|\b(?:fp8|fp4|nvfp4|bf16|int4|int8|awq|gguf)\b|\bmlx(?:\s+\d+-?bit)?\b)",
+    r"|\b(?:fp8|fp4|nvfp4|bf16|int4|int8|awq|gguf)\b|\bmlx(?:\s+\d+-?bit)?\b|\sTEE$)",
     re.IGNORECASE,
 )
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|e\d+b|\d+x\d+b)$", re.IGNORECASE)
@@ -85,7 +85,7 @@ def _looks_raw(name: str, model_id: str = "") -> bool:
         return True
     if " " not in text and text == text.lower() and any(c in text for c in "-_.:"):
         return True
-    return text.isalpha() and text == text.lower() and text == model_id.rsplit("/", 1)[-1]
+    return text.isalpha() and text == text.lower() and text in model_id.rsplit("/", 1)[-1].casefold()
 
 
 def _foreign_label(name: str, model_id: str) -> bool:
@@ -151,6 +151,8 @@ def _case(word: str, casing: Casing) -> str:
         return word.upper()
     if word in casing:
         return casing[word]
+    if word.isalpha() and len(word) <= 4 and not set(word) & set("aeiouy"):
+        return word.upper()  # a word without a vowel no source's name spells: an acronym ('tts', 'ttm')
     return word[:1].upper() + word[1:] if word[:1].isalpha() else word
 
 

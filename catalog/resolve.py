@@ -26,7 +26,8 @@ agree with its model_id (same numbers, discriminators and id words; a curated so
 4-digit tag, "GPT-4" for gpt-4-0613): providers sometimes attach another model's name to an id.
 Edges are tried strongest first: 1 same raw string (case-folded); 2 same key and date; 3 same key
 without the date (a snapshot joins its undated model, an undated id prefers the latest snapshot) or
-the same month as an "(Aug 2024)" name; 4 same words in another order ("claude-4-opus"); then
+the same month as an "(Aug 2024)" name; 4 same words in another order ("claude-4-opus") or the
+same letters spaced otherwise ("DeepSeekMath-V2", "deepseek-math-v2"); then
 anchors (least ambiguous key first); then 5 fuzzy: rapidfuzz token_sort_ratio >= FUZZY_MIN between
 keys with equal number tokens ("8b", "a22b", "2507") and DISCRIMINATORS, differing only by spacing
 ("codellama") or extra leading words ("arcee trinity"), never by a substituted or trailing word.
@@ -228,6 +229,8 @@ class _Node:
             self.full.add(key)
         numbers = _numbers(key)
         self.loose.add((*sorted(t for t in key if t not in numbers), "|", *numbers))
+        letters = "".join(t for t in key if t not in numbers)  # 'deepseekmath v2' and 'deepseek math v2'
+        self.loose.add(("~", letters, *numbers))
         self.date = self.date or name.date
 
 

@@ -339,6 +339,7 @@ def test_the_shipped_curation_decisions_all_apply(shared_data: Path) -> None:
 def _folded(item: object) -> set[str]:
     records = getattr(item, "records", [])
     names = {getattr(item, "id", ""), *getattr(item, "aliases", []), *(r.source_key for r in records)}
+    names |= {f"{r.source.value}:{r.source_key}" for r in records}  # a decision may name 'source:key'
     return {n.casefold() for n in names}
 
 
@@ -489,3 +490,14 @@ def test_a_serving_providers_deployment_on_the_developers_api_is_not_named_after
         ),
     ]
     assert display_name(records) == "Llama-4-Maverick-17B-128E-Instruct"
+
+
+def test_a_fine_tune_with_its_words_among_the_bases_is_a_derivative() -> None:
+    llama = rec(
+        LS, "llama-3-70b-instruct", name="Llama 3 70B Instruct", organization="meta", open_weights=True
+    )
+    identity = run(
+        llama, rec(MD, "openrouter/sao10k/l3-euryale-70b", name="Sao10k: Llama 3 Euryale 70B v2.1")
+    )
+    tune = next(m for m in identity.models if m.id != "llama-3-70b")
+    assert (tune.evidence, tune.developer, tune.base_id) == (Evidence.DERIVATIVE, "sao10k", "llama-3-70b")
