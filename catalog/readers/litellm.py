@@ -45,7 +45,9 @@ _ROUTE = {
     "claude_platform",
     "invoke",
 }
-_BEDROCK_SUFFIX = re.compile(r"(-v\d+)?:\d+$")
+# a bedrock revision ('-v1:0' after a dated or numbered id); after a bare name '-v2:1' is the version
+# ('anthropic.claude-v2:1' is Claude 2.1, 'mistral.mistral-7b-instruct-v0:2' v0.2) and stays
+_BEDROCK_SUFFIX = re.compile(r"(?<=\d)-v\d+:\d+$|-v1:\d+$|(?<!v\d):\d+$")
 _VERTEX_SUFFIX = re.compile(r"@(default|latest|\d{3})$|-maas$")
 _VERTEX_DATE = re.compile(r"@(\d{4}|\d{8})$")
 _PRICE_TIER = re.compile(r"^together-ai-[\d.]+b-|^together-ai-up-to-")

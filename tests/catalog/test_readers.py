@@ -12,6 +12,7 @@ import pytest
 
 from catalog.orgs import license_id, org_from_model_name, org_from_source, org_id, organizations, slugify
 from catalog.readers import EpochReader, LitellmReader, LlmStatsReader, ModelsDevReader, Reader, ReaderError
+from catalog.readers.litellm import model_id_of
 from catalog.records import ModelRecord, Quarantined
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "catalog"
@@ -510,3 +511,16 @@ def test_unreadable_source_raises_reader_error(tmp_path: Path, make) -> None:  #
         list(reader.read())
     message = str(error.value)
     assert str(tmp_path) in message and message.endswith(".") and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("bedrock/us-east-1/anthropic.claude-v2:1", "claude-v2:1"),  # Claude 2.1, not Claude
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet-20240620"),
+        ("amazon.nova-pro-v1:0", "nova-pro"),
+        ("mistral.mistral-7b-instruct-v0:2", "mistral-7b-instruct-v0:2"),
+    ],
+)
+def test_a_bedrock_revision_is_stripped_but_a_version_stays(key: str, expected: str) -> None:
+    assert model_id_of(key, "bedrock") == expected
