@@ -6,6 +6,11 @@ Two hand-labelled sets, reported apart:
 - test, tests/data/listing_pairs_test.csv: 240 pairs drawn with `draw_pairs` (seed 41) from the
   listings of the identity *before* the third pass of rules, records of the dev set excluded, and
   labelled by hand before any rule changed: the held-out figures, reported first.
+- new, tests/data/listing_pairs_new.csv: 58 pairs drawn (seed 53, records of both sets above
+  excluded) from the listings of the fourth pass and labelled by hand after it, leaving out the
+  records its rules and curation decisions were written from: a check that the fourth pass did not
+  overfit the test set. Drawn from resolved listings and candidates, it measures precision better
+  than recall (a listing no rule resolved and no candidate names is never drawn).
 
 In both, `record` is a source record (`source:source_key`) of a listing, `model_id` the canonical
 model it was resolved to or proposed as a candidate, and `same` the hand label: 1 when the listing
@@ -33,7 +38,8 @@ from .sources import readers_for
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PAIRS = DATA / "listing_pairs.csv"
 TEST_PAIRS = DATA / "listing_pairs_test.csv"
-SETS = {"test": TEST_PAIRS, "dev": PAIRS}
+NEW_PAIRS = DATA / "listing_pairs_new.csv"
+SETS = {"test": TEST_PAIRS, "dev": PAIRS, "new": NEW_PAIRS}
 FIELDS = ["record", "record_name", "model_id", "model_name", "same", "note"]
 
 

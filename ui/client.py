@@ -80,10 +80,12 @@ class ChatReply(_Model):
     refused: bool = False
     family: str | None = None
     template: str | None = None
+    plan: dict[str, Any] | None = None
 
 
 class StreamEvent(_Model):
-    """One server-sent event of `/v1/chat/stream`: meta, delta, citations, done (or error)."""
+    """One server-sent event of `/v1/chat/stream`: meta (ids, family, template, plan), delta,
+    citations, done (or error)."""
 
     event: str
     data: Any = None
@@ -94,6 +96,15 @@ class Turn(_Model):
     question: str
     answer: str
     citations: list[Citation] = Field(default_factory=list)
+    created_at: str | None = None
+
+
+class ConversationSummary(_Model):
+    id: str
+    title: str = ""
+    turns: int = 0
+    created_at: str | None = None
+    last_at: str | None = None
 
 
 class SearchHit(_Model):
@@ -108,7 +119,16 @@ class SearchHit(_Model):
 
 
 # -- catalog and news ----------------------------------------------------------------------------
-Sort = Literal["name", "release_date", "context_length"]
+Sort = Literal["name", "release_date", "context_length", "parameters", "input_price", "benchmark_score"]
+SORTS: tuple[Sort, ...] = (
+    "name",
+    "release_date",
+    "context_length",
+    "parameters",
+    "input_price",
+    "benchmark_score",
+)
+MODALITIES = ("text", "image", "audio", "video", "pdf", "file")
 NodeKind = Literal[
     "model", "organization", "article", "topic", "license", "benchmark", "provider", "document"
 ]
@@ -124,6 +144,10 @@ class ModelSummary(_Model):
     context_length: int | None = None
     open_weights: bool | None = None
     parameters: float | None = None
+    license_id: str | None = None
+    input_usd_per_1m: float | None = None
+    input_modalities: list[str] = Field(default_factory=list)
+    benchmark_score: float | None = None
 
 
 class ModelPage(_Model):
@@ -140,8 +164,17 @@ class ModelQuery(_Model):
     org_id: str | None = None
     open_weights: bool | None = None
     min_context: int | None = None
+    max_context: int | None = None
+    min_parameters: float | None = None
+    max_parameters: float | None = None
     released_after: date | None = None
     released_before: date | None = None
+    license_id: str | None = None
+    input_modalities: list[str] = Field(default_factory=list)
+    output_modalities: list[str] = Field(default_factory=list)
+    max_input_price: float | None = None
+    benchmark_id: str | None = None
+    min_score: float | None = None
     sort: Sort = "name"
     offset: int = 0
     limit: int = 50
@@ -189,6 +222,13 @@ class NewsItem(_Model):
     topics: list[str] = Field(default_factory=list)
 
 
+class TopicCount(_Model):
+    id: str
+    name: str | None = None
+    kind: str | None = None
+    articles: int = 0
+
+
 class ModelDetail(_Model):
     id: str
     name: str | None = None
@@ -204,7 +244,7 @@ class ModelDetail(_Model):
     providers: list[Offer] = Field(default_factory=list)
     lineage: list[Relative] = Field(default_factory=list)
     news: list[NewsItem] = Field(default_factory=list)
-    topics: list[str] = Field(default_factory=list)
+    topics: list[TopicCount] = Field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -272,6 +312,47 @@ class Adapter(_Model):
     report: dict[str, Any] | None = None
 
 
+class AdapterReport(_Model):
+    name: str
+    report: dict[str, Any] | None = None
+    report_md: str | None = None
+
+
+class QuarantinedRow(_Model):
+    id: str
+    source: str | None = None
+    key: str | None = None
+    reason: str | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class QuarantinePage(_Model):
+    total: int
+    offset: int = 0
+    limit: int = 50
+    items: list[QuarantinedRow] = Field(default_factory=list)
+
+
+class QualityDay(_Model):
+    """Answer quality on one day (UTC): rates are None when nothing was there to rate."""
+
+    day: str
+    answers: int = 0
+    grounding_pass: float | None = None
+    citation_rate: float | None = None
+    refusal_rate: float | None = None
+    latency_p50_ms: float | None = None
+    thumbs_up: int = 0
+    thumbs_down: int = 0
+
+
+class Quality(_Model):
+    days: list[QualityDay] = Field(default_factory=list)
+    retrain: bool = False
+    reasons: list[str] = Field(default_factory=list)
+
+
 class User(_Model):
     id: int
     name: str
@@ -336,10 +417,11 @@ def _error_of(response: httpx.Response) -> ApiError:
 
 
 def _params(query: BaseModel) -> dict[str, Any]:
+    """Query parameters: dates as ISO text, lists repeated (`?a=x&a=y`), unset and empty left out."""
     return {
         k: (v.isoformat() if isinstance(v, date) else v)
         for k, v in query.model_dump().items()
-        if v is not None
+        if v is not None and v != []
     }
 
 
@@ -429,8 +511,15 @@ class ApiClient:
             raise ApiError(0, f"Cannot reach the API at {self.base_url}: {exc}", "unreachable") from exc
 
     def conversation(self, conversation_id: str) -> list[Turn]:
-        turns: list[Turn] = self._get(f"/v1/conversations/{conversation_id}", list[Turn])
+        turns: list[Turn] = self._get(f"/v1/conversations/{_segment(conversation_id)}", list[Turn])
         return turns
+
+    def conversations(self, limit: int = 50) -> list[ConversationSummary]:
+        """The signed-in user's conversations, the most recently active first."""
+        found: list[ConversationSummary] = self._get(
+            "/v1/conversations", list[ConversationSummary], limit=limit
+        )
+        return found
 
     def feedback(self, message_id: int, rating: int, comment: str = "") -> int:
         body = {"message_id": message_id, "rating": rating, "comment": comment}
@@ -490,6 +579,24 @@ class ApiClient:
 
     def activate_adapter(self, name: str) -> None:
         self._request("POST", f"/v1/adapters/{_segment(name)}/activate")
+
+    def adapter_report(self, name: str) -> AdapterReport:
+        """The adapter's evaluation report: `report` (report.json) and `report_md`, each None if absent."""
+        report: AdapterReport = self._get(f"/v1/adapters/{_segment(name)}/report", AdapterReport)
+        return report
+
+    def quarantine(
+        self, kind: str | None = None, since: str | None = None, until: str | None = None, limit: int = 50
+    ) -> QuarantinePage:
+        """Rows the ingestion jobs quarantined; a job's `created_at`/`finished_at` pick out its own."""
+        params = {k: v for k, v in {"kind": kind, "since": since, "until": until}.items() if v}
+        page: QuarantinePage = self._get("/v1/quarantine", QuarantinePage, limit=limit, **params)
+        return page
+
+    def quality(self) -> Quality:
+        """Answer-quality indicators per day (grounding, citations, refusals, latency, thumbs)."""
+        quality: Quality = self._get("/v1/quality", Quality)
+        return quality
 
     # -- users, keys, policies, metrics --------------------------------------------------------
     def users(self) -> list[User]:

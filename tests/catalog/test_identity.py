@@ -188,7 +188,9 @@ def test_raw_ids_are_written_out_and_litellm_keys_never_shown() -> None:
     assert name_key("Qwen2 VL 2B Instruct") == name_key("qwen2-vl-2b-instruct")
 
 
-@pytest.mark.parametrize(("name", "floor"), [("test", (0.98, 0.90)), ("dev", (0.95, 0.85))])
+@pytest.mark.parametrize(
+    ("name", "floor"), [("test", (0.98, 0.93)), ("dev", (0.95, 0.88)), ("new", (0.95, 0.95))]
+)
 def test_listing_pairs_precision_and_recall(shared_data: Path, name: str, floor: tuple[float, float]) -> None:
     """The hand-labelled pairs drawn from the listings: the held-out test set
     (tests/data/listing_pairs_test.csv, labelled before the rules it measures were written) and the
@@ -196,7 +198,7 @@ def test_listing_pairs_precision_and_recall(shared_data: Path, name: str, floor:
     path = SETS[name]
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) >= 200 and all(r["same"] in ("0", "1") for r in rows)
+    assert len(rows) >= (50 if name == "new" else 200) and all(r["same"] in ("0", "1") for r in rows)
     result = evaluate_listing_pairs(identity_of(shared_data), path)
     print(format_report(result))
     assert result["precision"] >= floor[0], format_report(result)

@@ -27,9 +27,15 @@ from kg.store import GraphStore
 ALL_SOURCES = "all sources"
 AUDIT_AFTER = Path(__file__).resolve().parents[1] / "data" / "model_audit_after.csv"
 AUDIT_BEFORE = Path(__file__).resolve().parents[1] / "data" / "model_audit_before.csv"
-# The third pass's audit: a new sample (seed 11) of the graph the current rules build.
+# The third pass's audit: a sample (seed 11) of the graph the third pass's rules built (history).
 AUDIT_PASS3 = Path(__file__).resolve().parents[1] / "data" / "model_audit_pass3.csv"
-AUDIT_SEED = 11
+# The fourth pass's audits of the graph the current rules build: the same seed (11) as the third
+# pass's, and a new seed (12) drawn after the rules were written (the figure to quote).
+AUDIT_PASS4 = {
+    11: Path(__file__).resolve().parents[1] / "data" / "model_audit_pass4_seed11.csv",
+    12: Path(__file__).resolve().parents[1] / "data" / "model_audit_pass4_seed12.csv",
+}
+AUDIT_FLOOR = {11: 0.97, 12: 0.94}  # measured 97.0% (194/200) and 94.5% (189/200)
 
 
 def ingest(store: GraphStore, data: Path, installed: bool = True) -> IngestSummary:
@@ -275,26 +281,34 @@ def test_listings_point_to_canonical_models_and_fine_tunes_to_their_makers(
 def test_audit_fixture_is_the_sample_of_this_graph(
     full_graph: dict[str, Any], session_store: GraphStore
 ) -> None:
-    """The hand audit (tests/data/model_audit_pass3.csv, seed 11) judged exactly the models this graph
-    draws; when identity changes, the sample changes and the audit must be redone. The earlier audits
-    (model_audit_before.csv and model_audit_after.csv, seed 10, of the graphs the first and second
-    passes built) stay for the before/after story."""
-    with AUDIT_PASS3.open(newline="") as handle:
-        audited = list(csv.DictReader(handle))
-    drawn = audit_sample(session_store, seed=AUDIT_SEED)
-    assert [r["id"] for r in audited] == [r.id for r in drawn]
-    assert [r["name"] for r in audited] == [r.name for r in drawn]
-    assert all(r["verdict"] in ("ok", "wrong") and (r["verdict"] == "ok" or r["reason"]) for r in audited)
-    ok = sum(r["verdict"] == "ok" for r in audited) / len(audited)
-    rates = []
-    for path in (AUDIT_BEFORE, AUDIT_AFTER):
+    """The hand audits of the fourth pass (tests/data/model_audit_pass4_seed11.csv and _seed12.csv)
+    judged exactly the models this graph draws with those seeds; when identity changes, the samples
+    change and the audits must be redone. Each verdict says whether the node is a distinct real model
+    with a clean display name and the right developer ('wrong' with its reason; an unsure one is
+    'wrong'). The earlier audits (seed 10: first and second passes; seed 11: third pass) stay for
+    the before/after story."""
+    rates = {}
+    for seed, path in AUDIT_PASS4.items():
         with path.open(newline="") as handle:
-            earlier = list(csv.DictReader(handle))
-        assert len(earlier) == 200
-        rates.append(sum(r["verdict"] == "ok" for r in earlier) / len(earlier))
-    print(f"audit: first pass {rates[0]:.1%}, second {rates[1]:.1%} (seed 10); third {ok:.1%} (seed 11)")
-    assert len(audited) == 200
-    assert ok >= 0.90  # measured 91.0% (182/200) on seed 11; the issue asks 97%
+            audited = list(csv.DictReader(handle))
+        drawn = audit_sample(session_store, seed=seed)
+        assert [r["id"] for r in audited] == [r.id for r in drawn], seed
+        assert [r["name"] for r in audited] == [r.name for r in drawn], seed
+        assert [r["developer"] for r in audited] == [r.developer for r in drawn], seed
+        assert len(audited) == 200
+        assert all(r["verdict"] in ("ok", "wrong") and (r["verdict"] == "ok" or r["reason"]) for r in audited)
+        rates[seed] = sum(r["verdict"] == "ok" for r in audited) / len(audited)
+        assert rates[seed] >= AUDIT_FLOOR[seed], (seed, rates[seed])
+    earlier = []
+    for path in (AUDIT_BEFORE, AUDIT_AFTER, AUDIT_PASS3):
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == 200
+        earlier.append(sum(r["verdict"] == "ok" for r in rows) / len(rows))
+    print(
+        f"audit: first pass {earlier[0]:.1%}, second {earlier[1]:.1%} (seed 10); third {earlier[2]:.1%}"
+        f" (seed 11); fourth {rates[11]:.1%} (seed 11), {rates[12]:.1%} (seed 12, drawn after the rules)"
+    )
 
 
 def test_review_lists_candidate_merges_and_unresolved_listings(

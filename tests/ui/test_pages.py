@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from services.state import Feedback
 
 from .conftest import APP_FILE, UiWorld
 
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300  # the first answer loads nothing new, but 2 shared cores are slow
 
 
@@ -88,12 +91,15 @@ def test_chat_streams_a_cited_answer_shows_its_family_and_takes_feedback(ui_worl
     assert any(e.label.startswith("[1]") for e in at.expander)
     assert f"{model['context']:,}".replace(",", "") in turn["answer"].replace(",", "")
 
-    at.toggle(key="chat.show_analysis").set_value(True).run()
     at.chat_input(key="chat.input").set_value(f"When was {model['name']} released?").run()
     assert not at.exception, at.exception
     second = at.session_state["chat.turns"][1]
     assert second["conversation_id"] == turn["conversation_id"] and second["family"] == "attribute"
+    # The streamed answer's analysis sits in an expander under each answer, shown on demand.
+    understood = [e for e in at.expander if e.label == "How the question was understood"]
+    assert len(understood) == 2
     assert "Question family: **attribute**" in texts(at)
+    assert "template" in second and "plan" in second
 
     db = ui_world.app.state.services.db
     with db.session() as s:
@@ -101,6 +107,25 @@ def test_chat_streams_a_cited_answer_shows_its_family_and_takes_feedback(ui_worl
     at.get("feedback")[0].set_value(1).run()  # thumbs up
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Feedback)) == before + 1
+
+
+def test_chat_lists_past_conversations_and_reopens_one(ui_world: UiWorld) -> None:
+    client = ui_world.client("viewer")
+    model = first_model(ui_world, "llama")
+    question = f"What is the context length of {model['name']}?"
+    reply = client.chat(question)
+    other = ui_world.client("analyst").chat(question).conversation_id  # someone else's
+    at = open_page(ui_world, "viewer")  # the chat is a viewer's first page: its sidebar is there
+    assert at.title[0].value == "Chat"
+    keys = [b.key for b in at.sidebar.button if b.key and b.key.startswith("chat.open.")]
+    assert f"chat.open.{reply.conversation_id}" == keys[0], "the newest conversation comes first"
+    assert f"chat.open.{other}" not in keys
+    at.sidebar.button(key=f"chat.open.{reply.conversation_id}").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["chat.conversation"] == reply.conversation_id
+    [turn] = at.session_state["chat.turns"]
+    assert turn["question"] == question and turn["answer"] == reply.answer
+    assert reply.answer in texts(at)
 
 
 def test_chat_for_a_viewer_has_no_feedback_buttons(ui_world: UiWorld) -> None:
@@ -126,6 +151,30 @@ def test_explorer_filters_and_sorts_the_catalog(ui_world: UiWorld) -> None:
     assert at.selectbox(key="explorer.open").options
 
 
+def test_explorer_applies_the_new_filters_server_side(ui_world: UiWorld) -> None:
+    """Licence, input modality and price together: the rows are exactly the graph's matches."""
+    [want] = ui_world.ctx.store.read(
+        "MATCH (m:Model)-[:HAS_LICENSE]->(:License {id: 'apache-2.0'}) "
+        "WHERE EXISTS { MATCH (m)-[:SUPPORTS_INPUT]->(:Modality {id: 'text'}) } "
+        "AND EXISTS { MATCH (:Provider)-[s:SERVES]->(m) WHERE s.input_usd_per_1m <= 1.0 } "
+        "RETURN collect(m.id) AS ids"
+    )
+    assert want["ids"], "the seeded catalog has no model for this filter"
+    at = open_page(ui_world, "viewer", "pages/explorer.py")
+    total = len(at.dataframe[0].value)
+    at.text_input(key="explorer.license").input("apache-2.0")
+    at.multiselect(key="explorer.inputs").select("text")
+    at.number_input(key="explorer.max_price").set_value(1.0)
+    at.selectbox(key="explorer.sort").select("input_price")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    frame = at.dataframe[0].value
+    assert set(frame["id"]) == set(want["ids"]) and len(frame) < total
+    assert set(frame["licence"]) == {"apache-2.0"} and all(p <= 1.0 for p in frame["input $/1M"])
+    assert list(frame["input $/1M"]) == sorted(frame["input $/1M"])
+    assert f"{len(want['ids'])} models match" in texts(at)
+
+
 # -- model page ----------------------------------------------------------------------------------
 def test_model_page_shows_facts_provenance_benchmarks_and_graph(ui_world: UiWorld) -> None:
     model = first_model(ui_world, "llama")
@@ -139,6 +188,18 @@ def test_model_page_shows_facts_provenance_benchmarks_and_graph(ui_world: UiWorl
     row = facts[facts["fact"] == "context_length"].iloc[0]
     assert row["value"] == str(model["context"]) and row["source"]
     assert at.selectbox(key="model.walk").options  # the neighbourhood was drawn and can be walked
+
+
+def test_model_page_counts_the_topics_of_its_news(ui_world: UiWorld) -> None:
+    [top] = ui_world.ctx.store.read(
+        "MATCH (a:Article)-[:MENTIONS]->(m:Model), (a)-[:ABOUT]->(t:Topic) "
+        "WITH m, t, count(DISTINCT a) AS n ORDER BY n DESC, m.id, t.id LIMIT 1 "
+        "RETURN m.id AS model, t.name AS topic, n"
+    )
+    at = open_page(ui_world, "viewer", "pages/model.py", **{"model.id": top["model"]})
+    topics = next(d.value for d in at.dataframe if "articles" in d.value.columns)
+    row = topics[topics["topic"] == top["topic"]].iloc[0]
+    assert row["articles"] == top["n"]
 
 
 def test_model_page_says_when_a_model_does_not_exist(ui_world: UiWorld) -> None:
@@ -204,6 +265,25 @@ def test_admin_sees_every_tab_and_can_create_a_user(ui_world: UiWorld) -> None:
     at.button(key="FormSubmitter:admin.user_form-Create user").click().run()
     assert "Created newcomer@acme (analyst)" in texts(at)
     assert "newcomer@acme" in {u.name for u in ui_world.client("admin").users()}
+
+
+def test_admin_reads_adapter_reports_and_answer_quality(ui_world: UiWorld) -> None:
+    """The shipped candidate adapter's evaluation report through GET /v1/adapters/{name}/report, and
+    the answer-quality indicators per day (the answer log of this API and its thumbs)."""
+    target = ui_world.settings.adapters_dir / "ui-candidate"
+    if not target.exists():
+        shutil.copytree(REPO / "adapters" / "candidate", target)
+    heading = (target / "report.md").read_text().splitlines()[0].lstrip("# ").strip()
+    client = ui_world.client("admin")
+    client.chat("What is the context length of Claude 3.5 Haiku?")  # one logged answer at least
+    at = open_page(ui_world, "admin", "pages/admin.py")
+    shown = texts(at)
+    assert heading in shown, "the adapter's report.md is shown"
+    assert "Answer quality over time" in shown
+    today = client.quality().days[-1]
+    assert today.answers >= 1
+    quality = next(d.value for d in at.dataframe if "grounding_pass" in d.value.columns)
+    assert int(quality["answers"].iloc[-1]) == today.answers
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst", "editor"])

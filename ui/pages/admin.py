@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.client import ApiClient, Me, Metric
+from ui.client import ApiClient, Job, Me, Metric
 
 client, me = state.require("users", "read")
 st.title(f"Admin · tenant {me.tenant}")
@@ -51,7 +51,25 @@ def jobs_tab(client: ApiClient, me: Me) -> None:
                 st.dataframe(
                     pd.DataFrame(sorted(by_reason.items()), columns=["reason", "rows"]), hide_index=True
                 )
+                if me.can("quarantine", "read") and job.finished_at:
+                    quarantined_rows(client, job)
             st.json(summary, expanded=False)
+
+
+def quarantined_rows(client: ApiClient, job: Job) -> None:
+    """The job's own rows: those its run (between its start and end) last saw."""
+    page = state.call(
+        lambda: client.quarantine(job.kind, since=job.created_at, until=job.finished_at, limit=200)
+    )
+    if page is None:
+        return
+    st.dataframe(
+        pd.DataFrame([r.model_dump(include={"source", "key", "reason"}) for r in page.items],
+                     columns=["source", "key", "reason"]),
+        hide_index=True, key=f"admin.quarantine.{job.id}",
+    )  # fmt: skip
+    if page.total > len(page.items):
+        st.caption(f"First {len(page.items)} of {page.total} rows.")
 
 
 def documents_tab(client: ApiClient, me: Me) -> None:
@@ -148,9 +166,8 @@ def adapters_tab(client: ApiClient, me: Me) -> None:
             f"**{a.name}** · {a.peft_type or '?'} on `{a.base_model or '?'}`"
             + (" · ✅ active" if a.active else "")
         )
-        if a.report:
-            with c1.expander("Evaluation report"):
-                st.json(a.report)
+        with c1.expander("Evaluation report"):
+            adapter_report(client, a.name, me)
         if (
             me.can("adapters", "activate")
             and not a.active
@@ -158,6 +175,50 @@ def adapters_tab(client: ApiClient, me: Me) -> None:
         ):
             state.call(lambda name=a.name: client.activate_adapter(name))  # type: ignore[misc]
             st.rerun()
+
+
+def adapter_report(client: ApiClient, name: str, me: Me) -> None:
+    if not me.can("adapters", "activate"):
+        st.caption("Only admins read evaluation reports.")
+        return
+    report = state.call(lambda: client.adapter_report(name))
+    if report is None:
+        return
+    if report.report_md:
+        st.markdown(report.report_md)
+    if report.report:
+        st.json(report.report, expanded=not report.report_md)
+    if not report.report_md and not report.report:
+        st.info("This adapter has no evaluation report.")
+
+
+def quality_over_time(client: ApiClient) -> None:
+    quality = state.call(client.quality)
+    if quality is None:
+        return
+    st.markdown("**Answer quality over time** (answer log and thumbs, per UTC day)")
+    if quality.retrain:
+        st.warning("The monitor says retrain: " + "; ".join(quality.reasons))
+    if not quality.days:
+        st.info("No answer has been logged yet.")
+        return
+    days = pd.DataFrame([d.model_dump() for d in quality.days]).assign(day=lambda f: pd.to_datetime(f["day"]))
+    rates = days.melt(id_vars="day", value_vars=["grounding_pass", "citation_rate", "refusal_rate"],
+                      var_name="indicator", value_name="rate").dropna()  # fmt: skip
+    if not rates.empty:
+        st.altair_chart(
+            alt.Chart(rates, title="Grounding pass, citation and refusal rates").mark_line(point=True).encode(
+                x=alt.X("day:T", title=None), y=alt.Y("rate:Q", scale=alt.Scale(domain=[0, 1])),
+                color="indicator:N", tooltip=["day:T", "indicator", "rate"],
+            ),
+            width="stretch",
+        )  # fmt: skip
+    st.dataframe(
+        days[["day", "answers", "grounding_pass", "citation_rate", "refusal_rate", "latency_p50_ms",
+              "thumbs_up", "thumbs_down"]],
+        hide_index=True, key="admin.quality",
+        column_config={"day": st.column_config.DateColumn("day")},
+    )  # fmt: skip
 
 
 def monitoring_tab(client: ApiClient) -> None:
@@ -197,6 +258,7 @@ def monitoring_tab(client: ApiClient) -> None:
         drift = pd.DataFrame(snapshots).assign(t=lambda f: pd.to_datetime(f["t"], unit="s"))
         st.line_chart(drift, x="t", y=["mean_latency_ms", "flags_per_100"])
         st.caption("Drift over this session's refreshes: mean latency and flags per 100 requests.")
+    quality_over_time(client)
 
 
 def _totals(samples: list[Metric]) -> dict[str, float]:

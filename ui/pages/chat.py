@@ -1,5 +1,6 @@
 """Chat: questions answered with [n] citations, streamed; each citation opens to its evidence; the
-question family (and Cypher template) on demand; thumbs up/down sent to the API."""
+question family, Cypher template and query plan on demand (an expander); thumbs up/down sent to the
+API; the user's past conversations listed in the sidebar, each one reopened with its turns."""
 
 from __future__ import annotations
 
@@ -19,13 +20,26 @@ sent: dict[int, int] = st.session_state.setdefault(SENT, {})
 
 st.title("Chat")
 with st.sidebar:
-    show_analysis = st.toggle(
-        "Show how each question was understood", key="chat.show_analysis",
-        help="The question family (and Cypher template) of each answer; answers then arrive whole, not streamed.",
-    )  # fmt: skip
     if st.button("New conversation", key="chat.new", icon=":material/add_comment:"):
         st.session_state[TURNS], st.session_state[CONV] = [], None
         st.rerun()
+    history = state.call(lambda: client.conversations(limit=20)) or []
+    if history:
+        st.markdown("**Your conversations**")
+    for conv in history:
+        current = conv.id == st.session_state.get(CONV)
+        label = f"{conv.title or conv.id} · {conv.turns} turn{'s' if conv.turns != 1 else ''}"
+        if st.button(label, key=f"chat.open.{conv.id}", disabled=current, width="stretch",
+                     help=f"Last answer {(conv.last_at or '')[:16].replace('T', ' ')} UTC"):  # fmt: skip
+            reopened = state.call(lambda cid=conv.id: client.conversation(cid))  # type: ignore[misc]
+            if reopened is not None:
+                st.session_state[CONV] = conv.id
+                st.session_state[TURNS] = [
+                    {"question": t.question, "answer": t.answer, "citations": t.citations,
+                     "message_id": t.message_id, "conversation_id": conv.id}
+                    for t in reopened
+                ]  # fmt: skip
+                st.rerun()
 
 
 def render_citation(c: Citation) -> None:
@@ -59,11 +73,18 @@ def render_turn(turn: dict[str, Any]) -> None:
         st.markdown(turn["answer"])
         for c in turn["citations"]:
             render_citation(c)
-        if show_analysis:
-            family, template = turn.get("family"), turn.get("template")
-            st.caption(f"Question family: **{family or 'not reported (streamed answer)'}**")
-            if template:
-                st.code(template, language="cypher")
+        with st.expander("How the question was understood", icon=":material/account_tree:"):
+            family, template, plan = turn.get("family"), turn.get("template"), turn.get("plan")
+            if family is None:
+                st.caption("Not recorded for turns of a reopened conversation.")
+            else:
+                st.markdown(f"Question family: **{family}**")
+                st.markdown(
+                    f"Cypher template: `{template}`" if template else "No vetted Cypher template answered."
+                )
+                if plan:
+                    st.markdown("Query plan (compiled to parameterised Cypher):")
+                    st.json(plan, expanded=False)
         message_id = turn.get("message_id")
         if message_id and me.can("feedback", "write"):
             rating = st.feedback("thumbs", key=f"chat.rating.{message_id}")
@@ -92,27 +113,17 @@ if question:
                 turn["citations"] = [Citation.model_validate(c) for c in event.data or []]
             elif event.event in ("meta", "done"):
                 turn.update({k: data[k] for k in ("conversation_id", "message_id", "family", "template",
-                                                    "refused") if k in data})  # fmt: skip
+                                                    "plan", "refused") if k in data})  # fmt: skip
             elif event.event == "error":
                 raise ApiError(int(data.get("status", 500)), str(data.get("message", "The answer failed.")))
 
     with st.chat_message("assistant"):
         try:
-            if show_analysis:  # the streamed events do not carry the analysis; the plain reply does
-                with st.spinner("Retrieving evidence and composing the answer…"):
-                    reply = client.chat(question, st.session_state.get(CONV))
-                turn.update(
-                    reply.model_dump(
-                        include={"conversation_id", "message_id", "family", "template", "refused"}
-                    )
-                )
-                turn.update(answer=reply.answer, citations=reply.citations)
-            else:
-                stream = client.chat_stream(question, st.session_state.get(CONV))
-                with st.spinner("Retrieving evidence and composing the answer…"):
-                    first = next(stream, None)  # the API checks the whole answer before the first piece
-                answer = st.write_stream(pieces(chain([first] if first else [], stream)))
-                turn["answer"] = answer if isinstance(answer, str) else "".join(map(str, answer))
+            stream = client.chat_stream(question, st.session_state.get(CONV))
+            with st.spinner("Retrieving evidence and composing the answer…"):
+                first = next(stream, None)  # the API checks the whole answer before the first piece
+            answer = st.write_stream(pieces(chain([first] if first else [], stream)))
+            turn["answer"] = answer if isinstance(answer, str) else "".join(map(str, answer))
         except ApiError as exc:
             state.show_error(exc)
             st.stop()

@@ -72,9 +72,16 @@ with tabs[3]:
         st.page_link("pages/model.py", label=f"{arrow} {rel.name or rel.id} ({rel.relation})",
                      query_params={"id": rel.id}, icon=":material/account_tree:")  # fmt: skip
 with tabs[4]:
-    topics = sorted({t for n in detail.news for t in n.topics} | set(detail.topics))
-    if topics:
-        st.markdown("**Topics in this news:** " + " ".join(f"`{t}`" for t in topics))
+    if detail.topics:
+        st.markdown("**What the news mentioning this model discusses** (articles per topic)")
+        st.dataframe(
+            pd.DataFrame([{"topic": t.name or t.id, "kind": t.kind, "articles": t.articles} for t in detail.topics]),
+            hide_index=True, key="model.topics",
+            column_config={"articles": st.column_config.ProgressColumn(
+                "articles", format="%d", min_value=0, max_value=max(t.articles for t in detail.topics))},
+        )  # fmt: skip
+    elif detail.news:
+        st.caption("No topic was recognised in the news that mentions this model.")
     if not detail.news:
         st.info("No news article mentions this model.")
     for n in detail.news:
