@@ -7,15 +7,20 @@ news ingestion the model cards are rebuilt, so both indexes always hold a model'
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from pydantic import BaseModel
 
 from catalog.cards import write_model_cards
 from core.chunks import Chunk
+from core.progress import NullProgress, Progress
 from kg import news_queries as nq
 from kg.store import GraphStore
 from rag.indexes import ChunkIndexes, VerifyReport
+
+log = logging.getLogger(__name__)
+CARD_BATCH = 512  # model cards embedded per step, so progress moves while they are
 
 
 class IndexSink:
@@ -28,6 +33,17 @@ class IndexSink:
         report = self.indexes.upsert(chunks)
         self.indexes.save()
         return report.embedded
+
+
+class BufferedIndexSink(IndexSink):
+    """Upserts on `add`, saves (atomically) on `flush`: the news job flushes every few seconds of
+    work instead of rewriting both whole indexes after every batch."""
+
+    def add(self, chunks: Sequence[Chunk]) -> int:
+        return self.indexes.upsert(chunks).embedded
+
+    def flush(self) -> None:
+        self.indexes.save()
 
 
 class IndexCheck(BaseModel):
@@ -47,12 +63,18 @@ class RebuildReport(BaseModel):
     removed: int
 
 
-def sync_model_cards(store: GraphStore, indexes: ChunkIndexes) -> int:
+def sync_model_cards(store: GraphStore, indexes: ChunkIndexes, progress: Progress | None = None) -> int:
     """Rebuild every model's card in the graph and both indexes; returns how many were (re-)embedded.
 
     Cards of models that left the catalog are removed too, and both indexes are saved once."""
     cards = write_model_cards(store)
-    report = indexes.upsert(cards)
+    steps = progress or NullProgress()
+    task = steps.start("model cards", total=len(cards))
+    embedded = 0
+    for start in range(0, len(cards), CARD_BATCH):  # one card per document: slices prune nothing extra
+        embedded += indexes.upsert(cards[start : start + CARD_BATCH]).embedded
+        steps.advance(task, len(cards[start : start + CARD_BATCH]))
+    steps.finish(task)
     live = {c.id for c in cards}
     orphans = [
         cid
@@ -61,7 +83,7 @@ def sync_model_cards(store: GraphStore, indexes: ChunkIndexes) -> int:
     ]
     indexes.remove(orphans)
     indexes.save()
-    return report.embedded
+    return embedded
 
 
 def _is_card(chunk_id: str, indexes: ChunkIndexes) -> bool:
@@ -80,12 +102,32 @@ def verify(store: GraphStore, indexes: ChunkIndexes) -> IndexCheck:
     )  # fmt: skip
 
 
-def rebuild(store: GraphStore, indexes: ChunkIndexes) -> RebuildReport:
-    """Bring both indexes in line with the graph (re-embeds only what is missing or stale)."""
+def reembed_if_mismatched(store: GraphStore, indexes: ChunkIndexes, progress: Progress | None = None) -> int:
+    """An index built with the other embedding path is re-embedded whole with this one (see
+    `rag.indexes`); returns how many chunks that took (0 when the kinds agree)."""
+    if indexes.mismatch is None:
+        return 0
+    log.warning("%s Re-embedding every chunk.", indexes.mismatch)
+    indexes.reset_vectors()
+    return rebuild(store, indexes, progress).embedded
+
+
+def rebuild(store: GraphStore, indexes: ChunkIndexes, progress: Progress | None = None) -> RebuildReport:
+    """Bring both indexes in line with the graph (re-embeds only what is missing or stale; all of it
+    when the index was built with the other embedding path)."""
+    if indexes.mismatch is not None:
+        indexes.reset_vectors()
     chunks = [Chunk(**row) for row in store.read(nq.ALL_CHUNKS)]
-    report = indexes.upsert(chunks, prune_docs=False)
+    steps = progress or NullProgress()
+    task = steps.start("index chunks", total=len(chunks))
+    embedded = 0
+    for start in range(0, len(chunks), 2048):
+        part = chunks[start : start + 2048]
+        embedded += indexes.upsert(part, prune_docs=False).embedded
+        steps.advance(task, len(part))
+    steps.finish(task)
     expected = {c.id for c in chunks}
     extra = [i for i in indexes.vectors.ids() | indexes.keywords.ids() if i not in expected]
     indexes.remove(extra)
     indexes.save()
-    return RebuildReport(chunks=len(chunks), embedded=report.embedded, removed=len(extra))
+    return RebuildReport(chunks=len(chunks), embedded=embedded, removed=len(extra))

@@ -17,7 +17,7 @@ from catalog.readers.base import Reader
 from core.progress import Progress
 
 from .context import AppContext
-from .indexing import IndexSink, sync_model_cards
+from .indexing import BufferedIndexSink, reembed_if_mismatched, sync_model_cards
 
 
 class IndexSyncSummary(BaseModel):
@@ -35,9 +35,9 @@ class NewsIngestResult(IndexSyncSummary, NewsIngestSummary):
     """The news job's summary plus what the index sync did."""
 
 
-def _sync_after_ingest(ctx: AppContext) -> dict[str, int]:
+def _sync_after_ingest(ctx: AppContext, progress: Progress | None) -> dict[str, int]:
     """Either job changes what model cards say: rebuild them, and let the retriever see new entities."""
-    cards = sync_model_cards(ctx.store, ctx.indexes)
+    cards = sync_model_cards(ctx.store, ctx.indexes, progress)
     ctx.reset_retriever()
     return {"model_cards_embedded": cards, "chunks_total": len(ctx.indexes)}
 
@@ -47,19 +47,29 @@ def ingest_catalog(
 ) -> CatalogIngestResult:
     store = ctx.store
     store.apply_schema()
+    reembed_if_mismatched(store, ctx.indexes, progress)
     job = CatalogIngestJob(
         store, readers, progress=progress, run_log=ctx.settings.log_dir / "ingest-runs.jsonl"
     )
-    return CatalogIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx))
+    return CatalogIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx, progress))
 
 
 def ingest_news(
-    ctx: AppContext, inputs: Sequence[NewsInput], *, progress: Progress | None = None, batch_size: int = 2000
+    ctx: AppContext,
+    inputs: Sequence[NewsInput],
+    *,
+    progress: Progress | None = None,
+    batch_size: int = 250,
+    flush_every_s: float = 30.0,
 ) -> NewsIngestResult:
+    """Newest articles first; graph writes overlap embedding; the indexes are saved every ~30 s
+    (atomically) and articles are marked complete only once saved (see `catalog.news.job`)."""
     store = ctx.store
     store.apply_schema()
+    reembed_if_mismatched(store, ctx.indexes, progress)
     job = NewsIngestJob(
-        store, inputs, IndexSink(ctx.indexes), chunk_size=ctx.settings.chunk_size,
+        store, inputs, BufferedIndexSink(ctx.indexes), chunk_size=ctx.settings.chunk_size,
         chunk_overlap=ctx.settings.chunk_overlap, progress=progress, batch_size=batch_size,
+        flush_every_s=flush_every_s,
     )  # fmt: skip
-    return NewsIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx))
+    return NewsIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx, progress))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import threading
-from collections.abc import Iterator
-from itertools import islice
+from collections.abc import Iterator, Sequence
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ import pytest
 
 from catalog.job import CatalogIngestJob
 from catalog.news.inputs import NewsInput, inputs_from_specs
+from catalog.news.job import NewsIngestJob
 from catalog.readers.llm_stats import LlmStatsReader
 from core.access import AccessFilter
+from core.chunks import Chunk
+from core.progress import LogProgress
 from core.settings import Settings
 from kg import news_queries as nq
 from kg import queries
@@ -24,6 +28,7 @@ from kg.store import GraphStore
 from rag.embedder import SentenceTransformerEmbedder
 from rag.indexes import ChunkIndexes
 from services.context import AppContext
+from services.indexing import BufferedIndexSink
 from services.ingest import NewsIngestResult, ingest_news
 from tests.catalog.test_ingest import cli
 
@@ -150,11 +155,11 @@ def test_crash_half_way_then_rerun_ends_like_a_clean_run(
 
     monkeypatch.setattr(ChunkIndexes, "save", crash_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
-        run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100)
+        run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100, flush_every_s=0)
     monkeypatch.setattr(ChunkIndexes, "save", real_save)
     half = store.read("MATCH (a:Article) WHERE a.complete_hash IS NOT NULL RETURN count(a) AS n")[0]["n"]
     assert 0 < half < clean_run["summary"].new
-    resumed = run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100)
+    resumed = run_news(store, file_inputs(news_files), tmp_path, embedder, batch_size=100, flush_every_s=0)
     assert resumed.unchanged == half
     assert snapshot(store) == clean_run["snapshot"]
     expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
@@ -344,5 +349,47 @@ def test_other_jsonl_needs_and_takes_a_field_mapping(
     mapped = cli(graph_settings, "ingest", "news", str(path), "--mapping", json.dumps(mapping), "--json")
     assert mapped.returncode == 0, mapped.stderr
     assert json.loads(mapped.stdout)["new"] == 3
+    # stderr is a pipe here, not a terminal: progress comes as plain lines, not as (invisible) bars
+    assert "articles: started, 3 to do" in mapped.stderr and "articles: done, 3 in" in mapped.stderr
     titles = catalog_graph.read("MATCH (a:Article {source: 'acme'}) RETURN a.title AS t ORDER BY t")
     assert [r["t"] for r in titles] == sorted(r["headline"] for r in rows)
+
+
+class RecordingSink(BufferedIndexSink):
+    """The real buffered index sink, noting the dates of the chunks in the order they arrive."""
+
+    def __init__(self, indexes: ChunkIndexes) -> None:
+        super().__init__(indexes)
+        self.dates: list[str] = []
+        self.flushes = 0
+
+    def add(self, chunks: Sequence[Chunk]) -> int:
+        self.dates += [c.date or "" for c in chunks]
+        return super().add(chunks)
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_newest_news_is_indexed_first_with_progress_in_a_plain_log(
+    catalog_graph: GraphStore, news_files: list[Path], embedder, tmp_path: Path
+) -> None:
+    store = catalog_graph
+    store.write("MATCH (n) WHERE n:Article OR n:Chunk OR n:Source OR n:Topic DETACH DELETE n")
+    lines: list[str] = []
+    sink = RecordingSink(ChunkIndexes(tmp_path, embedder))
+    clock = iter(range(0, 10_000, 3))  # every call 3 s later: each advance may print a line
+    progress = LogProgress(lines.append, interval_s=5, clock=lambda: float(next(clock)))
+    summary = NewsIngestJob(store, file_inputs(news_files), sink, progress=progress, batch_size=40).run()
+    dated = [d for d in sink.dates if d]
+    inversions = sum(a < b for a, b in pairwise(dated))  # only where a near-duplicate follows its story
+    assert len(dated) > 200 and inversions <= summary.near_duplicates, "newest articles first"
+    assert dated[0] == max(dated)
+    assert sink.flushes == 1  # one durable save at the end of this short run, not one per batch
+    done = store.read("MATCH (a:Article) WHERE a.complete_hash = a.content_hash RETURN count(a) AS n")[0]["n"]
+    assert done == summary.new
+    running = [line for line in lines if line.startswith("articles: ") and "/s" in line and "left" in line]
+    assert running, lines
+    assert re.fullmatch(r"articles: \d+/\d+ \(\d+\.\d%\), \d+\.\d/s, \S+ left", running[0]), running[0]
+    assert lines[-1].startswith(f"articles: done, {summary.new} in")
