@@ -160,13 +160,22 @@ def demo(
     ] = None,
     skip_news: Annotated[bool, typer.Option(help="Only the catalog: no news, no indexes.")] = False,
 ) -> None:
-    """The main job: ingest the catalog and the news into the embedded graph, build the indexes, report."""
+    """The main job: ingest the catalog and the news into the embedded graph, build the indexes, report.
+
+    Useful early: the catalog and its model cards come first (`llmx ask` answers model questions as
+    soon as they are in), then the news, newest first, saved every ~30 s, so recent news is
+    searchable within minutes while the older corpus goes in. Progress shows as bars on a terminal
+    and as timed lines (done/total, rate, time left) in a log."""
     settings = get_settings()
     if data is not None and not data.is_dir():
         raise fail(f"The data folder {data} does not exist.", code=2)
     _print_summary(run_catalog_ingest(settings, [], True, data))
     news_files = [] if skip_news else _news_files(news or ([data / "news"] if data is not None else []))
     if news_files:
+        out.print(
+            'The catalog and its model cards are searchable: `llmx ask "Who develops Llama 3?"` works now '
+            "in another terminal. Adding the news, newest first (recent news is searchable within minutes)."
+        )
         print_news_summary(run_news_ingest(settings, news_inputs(settings, news_files, None, None, None)))
     with open_context(settings) as ctx:
         result = graph_stats(ctx.store)
