@@ -62,17 +62,30 @@ class NewsAnswerer:
         )
 
     # ------------------------------------------------------------------ kinds
-    def _best(self, pe: PartEvidence, threshold: float) -> tuple[Candidate | None, float]:
+    def _best(
+        self, pe: PartEvidence, threshold: float, *, entities: bool = False
+    ) -> tuple[Candidate | None, float]:
+        """The part's article: the top candidate, or a runner-up that holds clearly more of the part's
+        words; None when it holds less than `threshold`. With `entities`, an article the graph links
+        to the part's models/organisations counts as holding them."""
         if not pe.candidates:
             return None, 0.0
-        top = pe.candidates[0]
-        support = _support(pe.part, top)
-        # the best-supported among the first three (the ranking's runner-up may hold the words)
-        for c in pe.candidates[1:3]:
+
+        def support(c: Candidate) -> float:
             s = _support(pe.part, c)
-            if s > support + 0.15:
-                top, support = c, s
-        return (top, support) if support >= threshold else (None, support)
+            wanted = set(pe.part.entity_ids)
+            if entities and wanted:
+                have = {str(m.get("id")) for m in c.mentions}
+                s = max(s, len(wanted & have) / len(wanted))
+            return s
+
+        top = pe.candidates[0]
+        best = support(top)
+        for c in pe.candidates[1:3]:
+            s = support(c)
+            if s > best + 0.15:
+                top, best = c, s
+        return (top, best) if best >= threshold else (None, best)
 
     def _yes_no(self, parts: Sequence[PartEvidence], cites: _Cites) -> tuple[str, bool]:
         lines, verdicts = [], []
@@ -145,7 +158,7 @@ class NewsAnswerer:
             return _insufficient(parts, cites, "the question names only one article"), True
         found = []
         for pe in parts[:2]:
-            top, _ = self._best(pe, self.found)
+            top, _ = self._best(pe, self.found, entities=True)
             if top is None or not top.sentiment:
                 return _insufficient(parts, cites, f"no article matches {_label(pe.part)}"), True
             found.append(top)

@@ -77,12 +77,13 @@ _PUBLISHER_BEFORE = re.compile(
     re.I,
 )
 _STRONG_BEFORE = re.compile(
-    r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|according\s+to\s+(?:the\s+)?$",
+    r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|according\s+to\s+(?:the\s+)?$|"
+    r"\b(?:article|report|post|piece|story|coverage|item|announcement|blog\s+post)\s+(?:from|by)\s+(?:the\s+)?$",
     re.I,
 )
 _PUBLISHER_AFTER = re.compile(rf"^(?:['’]s?)?\s*(?:own\s+)?{_OWN_NOUN}s?\b", re.I)
 _DATED = re.compile(
-    rf"^(?:['’]s?)?\s*(?:\(|on\s+|from\s+|dated\s+)(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}|\d{{1,2}}\s)", re.I
+    rf"^(?:['’]s?\s*(?:on|from|dated)\s+|\s*\()(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}|\d{{1,2}}\s)", re.I
 )
 _POSSESSIVE = re.compile(r"^['’]s?\b|^['’]", re.I)
 
@@ -98,7 +99,7 @@ _NOT_NAMES = {
 }  # fmt: skip
 
 _CONSISTENCY = re.compile(
-    r"\b(consistent|consistency|inconsistent|agree|agrees|disagree|contradict\w*|in\s+line|align\w*|"
+    r"\b(consistent|inconsistent|agree|agrees|disagree|contradict\w*|in\s+line|aligned|"
     r"same\s+(?:tone|view|take|sentiment|picture|story))\b",
     re.I,
 )
@@ -321,8 +322,9 @@ class NewsQuestionAnalyzer:
     def _publishers(self, q: str, dates: Sequence[DateMention]) -> list[Mention]:
         words = [m for m in _WORD.finditer(q)]
         found: list[Mention] = []
-        taken: list[tuple[int, int]] = [(d.start, d.end) for d in dates]
+        taken: list[tuple[int, int]] = [(d.start, d.end) for d in dates] + _quoted(q)
         org_spans = self.linker.link(q).spans
+        news_context = bool(re.search(rf"\b{_NEWS_NOUN}\b", q, re.I))  # "the one from X" means a publisher
         for n in (4, 3, 2, 1):
             for i in range(len(words) - n + 1):
                 start, end = words[i].start(), words[i + n - 1].end()
@@ -340,7 +342,10 @@ class NewsQuestionAnalyzer:
                     continue
                 before, after = q[max(0, start - 40) : start], q[end : end + 30]
                 strong = bool(
-                    _STRONG_BEFORE.search(before) or _PUBLISHER_AFTER.match(after) or _DATED.match(after)
+                    _STRONG_BEFORE.search(before)
+                    or _PUBLISHER_AFTER.match(after)
+                    or _DATED.match(after)
+                    or (news_context and re.search(r"\bone\s+(?:from|by)\s+(?:the\s+)?$", before, re.I))
                 )
                 cue = strong or bool(_PUBLISHER_BEFORE.search(before))
                 is_org = any(s <= start and end <= e for s, e in org_spans)
@@ -362,8 +367,6 @@ class NewsQuestionAnalyzer:
             end = start + len(name)
             if name.lower() in _NOT_NAMES or any(s < end and start < e for s, e in taken):
                 continue
-            if any(s <= start < e or start <= s < end for s, e in org_spans):
-                continue  # a model or organisation the graph knows: a subject, not a publisher
             found.append(Mention(start, end, name, ()))
             taken.append((start, end))
         return sorted(found, key=lambda m: m.start)
@@ -393,11 +396,13 @@ class NewsQuestionAnalyzer:
             pubs = [p for p in publishers if lo <= p.start < hi]
             ds = [d for d in dates if lo <= d.start < hi]
             date_from = date_to = None
-            for d in ds:
+            for d in ds:  # the part's first date; later ones are usually inside its claim
                 if d.relative is not None and previous is not None:
                     date_from = date_to = previous + timedelta(days=d.relative)
                 elif d.relative is None:
                     date_from, date_to = d.date_from, d.date_to
+                if date_from is not None:
+                    break
             if date_from is not None:
                 previous = date_from
             sources = tuple(sorted({s for p in pubs for s in p.source_ids}))
@@ -439,6 +444,11 @@ class NewsQuestionAnalyzer:
 def _is_publisher_org(org_id: str, pubs: Sequence[Mention]) -> bool:
     key = normalise(org_id)
     return any(key and (key in normalise(p.surface) or normalise(p.surface) in key) for p in pubs)
+
+
+def _quoted(q: str) -> list[tuple[int, int]]:
+    """Spans inside quotes (a headline quoted in the question): no publishers or dates there."""
+    return [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", q)]
 
 
 def _kind(q: str) -> NewsKind:
@@ -503,7 +513,7 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 def _dates(q: str, today: date) -> list[DateMention]:
     """Every date, month or relative day in the question, in order; a "between X and Y" pair is one range."""
     found: list[DateMention] = []
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = _quoted(q)
     years = [int(y) for y in re.findall(r"\b(20\d{2}|19\d{2})\b", q)]
 
     def free(s: int, e: int) -> bool:

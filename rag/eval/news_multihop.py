@@ -281,6 +281,8 @@ class _Builder:
         if not ents or not a.sentiment:
             return False
         e = rng.choice(ents)
+        if normalise(str(e["name"])) in normalise(a.name) or normalise(a.name) in normalise(str(e["name"])):
+            return False  # "OpenAI's coverage of OpenAI": the publisher itself
         # one article per (publisher, day) mentions the entity: the question names one article
         if (
             sum(1 for x in self.by_group_day[(a.group, a.day)] if any(m["id"] == e["id"] for m in x.mentions))
@@ -290,6 +292,7 @@ class _Builder:
         pool = [
             x for x in self.arts
             if x.split == split and x.group != a.group and x.id not in self.used and x.sentiment
+            and normalise(str(e["name"])) not in normalise(x.name) and normalise(x.name) not in normalise(str(e["name"]))
             and any(m["id"] == e["id"] for m in x.mentions)
             and sum(1 for y in self.by_group_day[(x.group, x.day)] if any(m["id"] == e["id"] for m in y.mentions)) == 1
         ]  # fmt: skip
