@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import threading
 import time
@@ -104,8 +105,12 @@ def main() -> None:
             path, field = ROUTES[route]
             for i in range(args.warmup):
                 http.post(path, json={field: QUERIES[i % len(QUERIES)]}).raise_for_status()
+    load_before = os.getloadavg()
     results = [drive(args.url, key, route, args.clients, args.seconds) for route in routes]
-    print(json.dumps({"url": args.url, "results": results}, indent=2))
+    # The machine's load around the run: on a shared 2-core box the numbers mean little without it.
+    load = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()],
+            "cpus": os.cpu_count()}  # fmt: skip
+    print(json.dumps({"url": args.url, "load_average": load, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

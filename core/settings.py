@@ -156,7 +156,9 @@ class ApiSettings(_DataDir):
     api_host: str = Field("127.0.0.1", description="Interface `llmx serve` binds to.")
     api_port: int = Field(8000, ge=1, le=65535, description="Port `llmx serve` listens on.")
     api_database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the API's database; default: SQLite in the data directory."
+        None,
+        description="SQLAlchemy URL of the API's database, e.g. postgresql+psycopg://user:pw@host/db; "
+        "default: SQLite in the data directory. Migrated to the newest schema on start-up.",
     )
     api_rate_limit_per_minute: int = Field(
         120, ge=1, description="Requests one API key (or one anonymous client) may make per minute."
