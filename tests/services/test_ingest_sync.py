@@ -12,7 +12,7 @@ from core.settings import Settings
 from kg import news_queries as nq
 from kg import schema
 from kg.store import GraphStore
-from rag.embedder import SentenceTransformerEmbedder
+from rag.embedder import make_embedder
 from rag.indexes import ChunkIndexes
 from tests.catalog.test_ingest import cli
 
@@ -37,7 +37,6 @@ def test_catalog_ingest_alone_updates_model_cards_in_both_indexes(
     graph_settings: Settings,
     shared_data: Path,
     tmp_path: Path,
-    embedder: SentenceTransformerEmbedder,
 ) -> None:
     shutil.rmtree(graph_settings.index_dir, ignore_errors=True)  # other tests' chunks, gone from the graph
     path = tmp_path / "litellm.json"
@@ -51,7 +50,8 @@ def test_catalog_ingest_alone_updates_model_cards_in_both_indexes(
     second = _ingest(graph_settings, path)
     assert second["updated"] == 1 and second["model_cards_embedded"] == 1  # only the changed card
 
-    indexes = ChunkIndexes(graph_settings.index_dir, embedder)
+    # the CLI embedded with the configured path (int8 ONNX by default); search with the same one
+    indexes = ChunkIndexes(graph_settings.index_dir, make_embedder(graph_settings))
     expected = {r["id"]: r["content_hash"] for r in store.read(nq.CHUNK_HASHES)}
     assert indexes.verify(expected).ok
     hits = indexes.search_vector("GPT-4o mini context length", 1, AccessFilter.public())
