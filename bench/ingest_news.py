@@ -1,7 +1,20 @@
-"""Benchmark: all news in a folder into an empty embedded graph (with the catalog) and indexes,
-then an incremental re-run. Prints JSON.
+"""Benchmark: the news corpus into an empty graph (with the catalog) and indexes, once per embedding
+path (int8 ONNX and fp32 torch), side by side. Prints JSON.
 
-Usage: python bench/ingest_news.py [--data ../shared/data] [--limit N]
+Per path, in its own process (so peak RSS is that path's): a fresh embedded graph on free ports, the
+catalog (not timed), then the timed news ingestion as the CLI runs it (newest first, graph writes
+overlapping embedding, model cards synced at the end), then
+- pure embedding: the same chunks' texts embedded alone, with nothing else running (all of them, or
+  a random `--pure-sample` whose rate is extrapolated to all), so `overhead` = ingest wall time /
+  pure embedding time of the same chunks is the cost above the model's physical limit on this CPU;
+- retrieval quality: the QA set the evaluation harness builds from the graph (rag.eval.qa_set), both
+  splits, each answerable question retrieved with the vector-only and the hybrid retriever at k=10,
+  recall@5 and recall@10 against its gold evidence;
+- the vectors of a fixed sample of chunks, so the parent reports the paths' cosine agreement.
+
+Usage: python bench/ingest_news.py [--data ../shared/data] [--limit N] [--paths onnx-int8,torch]
+         [--pure-sample 3000] [--questions 600]
+--limit N takes the first N items of each news file (default: all, ~24k items, ~30k chunks).
 """
 
 from __future__ import annotations
@@ -9,23 +22,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
-from catalog.job import CatalogIngestJob
-from catalog.news.inputs import inputs_from_specs
-from catalog.sources import readers_for
-from core.settings import Settings
-from kg.embedded import EmbeddedServer
-from kg.store import GraphStore
-from rag.embedder import SentenceTransformerEmbedder
-from rag.indexes import ChunkIndexes
-from services.context import AppContext
-from services.ingest import ingest_news
+import numpy as np
+
+# Run as a script, this folder comes first on sys.path and bench/finetune.py would shadow the
+# `finetune` package (imported by services); the project root goes first instead.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+COSINE_SAMPLE = 2000
 
 
 def _free_port() -> int:
@@ -47,53 +62,172 @@ def _news_files(folder: Path, limit: int | None, tmp: Path) -> list[str]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--limit", type=int, default=None, help="Items per news file (default: all).")
-    args = parser.parse_args()
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
+
+def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str, Any]:
+    """One embedding path end to end, in this process."""
+    from catalog.job import CatalogIngestJob
+    from catalog.news.inputs import inputs_from_specs
+    from catalog.sources import readers_for
+    from core.chunks import Chunk
+    from core.progress import LogProgress
+    from core.settings import Settings
+    from kg import news_queries as nq
+    from kg.embedded import EmbeddedServer
+    from kg.store import GraphStore
+    from rag.embedder import make_embedder
+    from rag.eval import metrics as M
+    from rag.eval.baselines import RetrieverSet
+    from rag.eval.qa_set import build_qa_set
+    from rag.eval.snapshot import read_snapshot
+    from rag.indexes import ChunkIndexes
+    from services.context import AppContext
+    from services.ingest import ingest_news
+
+    access = __import__("core.access", fromlist=["AccessFilter"]).AccessFilter.public()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        settings = Settings(data_dir=root, embedded_bolt_port=_free_port(), embedded_http_port=_free_port())
+        settings = Settings(
+            data_dir=root, embedded_bolt_port=_free_port(), embedded_http_port=_free_port(),
+            embedder=kind, embedding_device="cpu", _env_file=None,  # type: ignore[call-arg]
+        )  # fmt: skip
         server = EmbeddedServer(settings)
         server.ensure_running()
         try:
             with GraphStore.connect(settings) as store:
                 store.apply_schema()
                 CatalogIngestJob(store, readers_for([], installed=True, data_dir=args.data)).run()
+                embedder = make_embedder(settings)
+                t0 = time.perf_counter()
+                embedder.embed(["warm up"])  # model load (and for ONNX, the one-off export) not timed
+                load_s = time.perf_counter() - t0
                 files = _news_files(args.data / "news", args.limit, root)
-                embedder = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
-                runs = {}
-                for name in ("empty", "rerun"):
-                    inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)
-                    t0 = time.perf_counter()
-                    ctx = AppContext(
-                        settings, store=store, indexes=ChunkIndexes(settings.index_dir, embedder)
-                    )
-                    s = ingest_news(ctx, inputs)
-                    seconds = time.perf_counter() - t0
-                    runs[name] = {
-                        "seconds": round(seconds, 1),
-                        "items_read": s.read,
-                        "articles_new": s.new,
-                        "articles_per_s": round(s.read / seconds, 1),
-                        "chunks_embedded": s.chunks_embedded + s.model_cards_embedded,
-                        "chunks_embedded_per_s": round(
-                            (s.chunks_embedded + s.model_cards_embedded) / seconds, 1
-                        ),
-                        "duplicates": s.duplicates,
-                        "near_duplicates": s.near_duplicates,
-                        "quarantined": s.quarantined,
-                        "mentions": s.mentions,
-                        "chunks_total": s.chunks_total,
-                    }
+                inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)
+                indexes = ChunkIndexes(settings.index_dir, embedder)
+                load_before = _load()
+                t0 = time.perf_counter()
+                progress = LogProgress(lambda line: print(f"[{kind}] {line}", file=sys.stderr, flush=True))
+                s = ingest_news(AppContext(settings, store=store, indexes=indexes), inputs, progress=progress)
+                ingest_s = time.perf_counter() - t0
+                embedded = s.chunks_embedded + s.model_cards_embedded
+
+                chunks = sorted((Chunk(**row) for row in store.read(nq.ALL_CHUNKS)), key=lambda c: c.id)
+                texts = [c.text for c in chunks]
+                rng = random.Random(7)
+                pure = (
+                    texts if args.pure_sample <= 0 else rng.sample(texts, min(args.pure_sample, len(texts)))
+                )
+                t0 = time.perf_counter()
+                embedder.embed(pure)
+                pure_rate = len(pure) / (time.perf_counter() - t0)
+                pure_all_s = embedded / pure_rate
+
+                sample_ids = sorted(
+                    random.Random(11).sample([c.id for c in chunks], min(COSINE_SAMPLE, len(chunks)))
+                )
+                by_id = {c.id: c.text for c in chunks}
+                np.save(vectors_out, embedder.embed([by_id[i] for i in sample_ids]))
+                vectors_out.with_suffix(".ids.json").write_text(json.dumps(sample_ids))
+
+                print(f"[{kind}] ingest {ingest_s:.0f} s, pure {pure_rate:.1f} chunks/s; QA recall next",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                splits = build_qa_set(read_snapshot(store))
+                items = [i for split in ("dev", "test") for i in splits.get(split, []) if i.answerable]
+                items = items[: args.questions] if args.questions else items
+                retrievers = RetrieverSet(store, indexes)
+                recall: dict[str, dict[str, float | int | None]] = {}
+                for name in ("vector", "hybrid"):
+                    r5, r10 = [], []
+                    for item in items:
+                        ids = [
+                            e.id
+                            for e in retrievers.get(name).search(item.question, k=10, access=access).evidence
+                        ]
+                        r5.append(M.recall_at_k(ids, item.gold_evidence, 5))
+                        r10.append(M.recall_at_k(ids, item.gold_evidence, 10))
+                    recall[name] = {"questions": len(items), "recall@5": _mean(r5), "recall@10": _mean(r10)}
         finally:
             server.stop()
-    print(json.dumps({
-        "benchmark": "ingest_news", "cpu_count": os.cpu_count(), **runs,
-        "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }, indent=2))  # fmt: skip
+    return {
+        "embedder": kind,
+        "model_load_s": round(load_s, 1),
+        "items_read": s.read,
+        "articles_new": s.new,
+        "chunks_embedded": embedded,
+        "chunks_total": s.chunks_total,
+        "ingest_s": round(ingest_s, 1),
+        "items_per_s": round(s.read / ingest_s, 1),
+        "chunks_embedded_per_s": round(embedded / ingest_s, 1),
+        "pure_embed_chunks_per_s": round(pure_rate, 1),
+        "pure_embed_sample": len(pure),
+        "pure_embed_s": round(pure_all_s, 1),
+        "overhead": round(ingest_s / pure_all_s, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "recall": recall,
+        "load_avg_before": load_before,
+        "load_avg_after": _load(),
+    }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 4) if known else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--limit", type=int, default=None, help="Items per news file (default: all).")
+    parser.add_argument("--paths", default="onnx-int8,torch", help="Embedding paths, comma-separated.")
+    parser.add_argument("--pure-sample", type=int, default=3000, help="Chunks timed alone (0: all).")
+    parser.add_argument("--questions", type=int, default=600, help="Answerable QA questions (0: all).")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one path, write JSON here
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.data = args.data.resolve()
+
+    if args.one:
+        assert args.out is not None
+        result = run_path(args.one, args, args.out.with_suffix(".npy"))
+        args.out.write_text(json.dumps(result))
+        return
+
+    runs: dict[str, Any] = {}
+    vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.paths.split(","):
+            out = Path(tmp) / f"{kind}.json"
+            cmd = [sys.executable, __file__, "--one", kind, "--out", str(out), "--data", str(args.data),
+                   "--pure-sample", str(args.pure_sample), "--questions", str(args.questions)]  # fmt: skip
+            if args.limit is not None:
+                cmd += ["--limit", str(args.limit)]
+            subprocess.run(cmd, check=True)
+            runs[kind] = json.loads(out.read_text())
+            print(json.dumps(runs[kind]), file=sys.stderr, flush=True)  # kept if a later path is cut short
+            ids = json.loads(out.with_suffix(".ids.json").read_text())
+            vectors[kind] = (ids, np.load(out.with_suffix(".npy")))
+    report: dict[str, Any] = {
+        "benchmark": "ingest_news",
+        "cpu_count": os.cpu_count(),
+        "news_limit_per_file": args.limit,
+        **runs,
+    }
+    if len(vectors) == 2:
+        (ids_a, a), (ids_b, b) = vectors.values()
+        in_b = set(ids_b)
+        common = [i for i in ids_a if i in in_b]
+        rows_a = {i: n for n, i in enumerate(ids_a)}
+        rows_b = {i: n for n, i in enumerate(ids_b)}
+        cos = np.einsum("ij,ij->i", a[[rows_a[i] for i in common]], b[[rows_b[i] for i in common]])
+        report["cosine_agreement"] = {"chunks": len(common), "mean": round(float(cos.mean()), 4),
+                                      "min": round(float(cos.min()), 4)}  # fmt: skip
+        first, second = runs.values()
+        report["speedup_ingest"] = round(second["ingest_s"] / first["ingest_s"], 2)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
