@@ -228,3 +228,14 @@ def test_model_page_counts_the_topics_of_its_news(world: World) -> None:
     assert all(t["name"] for t in detail["topics"])
     none = world.client.get("/v1/models/no-such-model", headers=world.headers(*ROLE))
     assert none.status_code == 404
+
+
+def test_a_page_counts_the_whole_match(world: World, truth: dict[str, dict[str, Any]]) -> None:
+    """A short last page is its own count; any other page counts the whole match."""
+    for offset, size in ((0, 5), (5, 5), (len(truth) - 2, 5)):
+        response = world.client.get(
+            "/v1/models", headers=world.headers(*ROLE), params={"offset": offset, "limit": 5}
+        )
+        page = response.json()
+        assert page["total"] == len(truth), (offset, page["total"])
+        assert len(page["items"]) == min(size, len(truth) - offset)
