@@ -1,6 +1,7 @@
 """Benchmark: embed N real news stories, build both indexes, time k-NN and BM25 searches. Prints JSON.
 
 Usage: python bench/embed_index.py [N] [--data ../shared/data] [--queries 200] [--k 10] [--device cpu]
+         [--embedder onnx-int8|torch] [--onnx-cache DIR]
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import numpy as np
 from catalog.chunking import chunk_text
 from core.access import AccessFilter
 from core.chunks import Chunk
+from rag.base import Embedder
 from rag.embedder import SentenceTransformerEmbedder
 from rag.keyword_index import Bm25Index
+from rag.onnx_embedder import OnnxEmbedder
 from rag.vector_index import FaissIndex
 
 
@@ -61,11 +64,17 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--device", default=None)
+    parser.add_argument("--embedder", choices=["onnx-int8", "torch"], default="torch")
+    parser.add_argument("--onnx-cache", type=Path, default=Path(tempfile.gettempdir()) / "llmx-onnx-cache")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     chunks = _load_chunks(args.data / "news" / "ainews_stories.jsonl", args.n)
-    embedder = SentenceTransformerEmbedder(device=args.device)
+    embedder: Embedder
+    if args.embedder == "torch":
+        embedder = SentenceTransformerEmbedder(device=args.device)
+    else:
+        embedder = OnnxEmbedder(cache_dir=args.onnx_cache)
     t0 = time.perf_counter()
     embedder.embed(["warm up"])
     load_s = time.perf_counter() - t0
@@ -115,7 +124,8 @@ def main() -> None:
             {
                 "stories": args.n,
                 "chunks": len(chunks),
-                "device": embedder.device,
+                "device": getattr(embedder, "device", "cpu"),
+                "embedder": args.embedder,
                 "model_load_s": round(load_s, 2),
                 "embed_texts_per_s": round(len(chunks) / embed_s, 1),
                 "query_embed": _ms(single),
