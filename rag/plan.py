@@ -9,8 +9,15 @@ plus a table of rules over the question's words into a typed `QueryPlan`:
 - **sort** from a superlative: the registry's comparatives ("longest context": context_length desc,
   "oldest": release_date asc, "biggest": parameters desc) plus price ("cheapest": price asc, the
   lowest positive input price over providers) and a benchmark ("best on MMLU": score desc);
+- **ranges and text**: "between 7b and 13b parameters", "between 32k and 200k tokens" (`between`),
+  "with mini in the name" (`contains` on the name), "that can generate images" (`contains` on the
+  output modalities); a series, "who makes the gemini models" (`starts` on the name, counted per
+  developer), is planned by the analysis;
 - **limit**: "top 5" / "3 biggest", else 1 for a singular superlative ("the cheapest model"), else 10;
-- **comparison**: the analysis' verdict request for "which ... A or B".
+- **aggregation**: `count` for a count question; per group (`group_by`: "per year", "by licence",
+  "for each company") the count, or with a superlative the `min`/`max` of that attribute (`measure`)
+  and the model holding it ("the longest context per company");
+- **comparison**: the analysis' verdict request for "which ... A or B" (prices included: "cheaper").
 
 `kg.plan_queries.compile_plan` compiles the plan from vetted building blocks; `PlanRunner.run` reads it.
 """

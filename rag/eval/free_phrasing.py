@@ -218,7 +218,11 @@ class Answering:
         return result, self.answerer.answer(result), retrieve_ms
 
 
-def run(items: Sequence[FreeItem], system: Answering, *, progress: bool = False) -> list[FreeResult]:
+def run(
+    items: Sequence[FreeItem], system: Answering, *, progress: bool = False, sink: Path | None = None
+) -> list[FreeResult]:
+    """Every item answered and scored; with `sink`, each result is also appended to that JSON-lines
+    file as soon as it is scored (a slow run, such as the chat model phrasing, can be read part-way)."""
     results = []
     for item in items:
         try:
@@ -229,6 +233,9 @@ def run(items: Sequence[FreeItem], system: Answering, *, progress: bool = False)
             scored = FreeResult(item.id, item.split, item.family, item.kind, item.question,
                                 accuracy=0.0, error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         results.append(scored)
+        if sink is not None:
+            with sink.open("a") as handle:
+                handle.write(json.dumps(asdict(scored), default=str) + "\n")
         if progress:
             print(f"{len(results)}/{len(items)} {item.id} acc={scored.accuracy}", file=sys.stderr, flush=True)
     return results
@@ -337,12 +344,16 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - a com
     args = parser.parse_args(argv)
     settings = get_settings()
     items = [i for i in load() if args.split in ("both", i.split)]
-    if args.only:
-        items = [i for i in items if i.id in set(args.only.split(","))]
+    if args.only:  # in the order given
+        order = {item_id: n for n, item_id in enumerate(args.only.split(","))}
+        items = sorted((i for i in items if i.id in order), key=lambda i: order[i.id])
     with GraphStore.connect(settings) as store:
         retriever = build_hybrid(store, open_indexes(settings))
         system = Answering(retriever, Answerer(build_generator(settings), phrase_facts=args.phrase))
-        results = run(items, system, progress=True)
+        args.out.mkdir(parents=True, exist_ok=True)
+        sink = args.out / "free_results.jsonl"
+        sink.unlink(missing_ok=True)
+        results = run(items, system, progress=True, sink=sink)
         warm = warm_retrieval(retriever, items, system.access) if args.warm else None
     summary = report(results)
     summary["phrase_facts"] = args.phrase
