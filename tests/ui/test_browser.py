@@ -28,6 +28,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import ROOT, free_port
+from ui.client import ModelQuery
 
 from .conftest import APP_FILE, UiWorld
 
@@ -243,6 +244,11 @@ def walk_through(ui: Ui, ui_world: UiWorld, browser: WebDriver, ui_url: str) -> 
     browser.find_element(By.XPATH, '//details//summary[contains(., "[1] ")]').click()
     ui.see("Graph fact")
     ui.shot("03-chat-citation")
+    browser.find_element(
+        By.XPATH, '//details//summary[contains(., "How the question was understood")]'
+    ).click()
+    ui.see("Question family:")
+    ui.shot("14-chat-understood")
 
     # Explorer: the whole catalog, then filtered by name.
     ui.go("Model explorer", "Model explorer")
@@ -256,6 +262,19 @@ def walk_through(ui: Ui, ui_world: UiWorld, browser: WebDriver, ui_url: str) -> 
     ui.idle()
     filtered = _count(ui.body())
     assert filtered is not None and total is not None and 0 < filtered < total
+
+    # ...and by price, server-side: a ceiling that keeps some of those models and drops others.
+    analyst = ui_world.client("analyst")
+    prices = sorted({m.input_usd_per_1m for m in analyst.models(ModelQuery(q="llama", limit=200)).items
+                     if m.input_usd_per_1m is not None})  # fmt: skip
+    ceiling = round(prices[max(1, len(prices) // 2)], 2)  # two or more models stay, to compare
+    expected = analyst.models(ModelQuery(q="llama", max_input_price=ceiling)).total
+    assert 2 <= expected < filtered
+    price = browser.find_element(By.CSS_SELECTOR, 'input[aria-label="Max input price (USD / 1M tokens)"]')
+    price.send_keys(f"{ceiling:.2f}", Keys.TAB)
+    ui.button("Apply filters").click()
+    ui.until(lambda d: _count(ui.body()) == expected, 60, f"the price filter did not give {expected} models")
+    ui.idle()
     ui.shot("05-explorer-filtered")
 
     # Open a model page from the explorer.
@@ -279,7 +298,9 @@ def walk_through(ui: Ui, ui_world: UiWorld, browser: WebDriver, ui_url: str) -> 
 
     # Compare two models picked in the explorer.
     ui.go("Model explorer", "Model explorer")
-    picker = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMultiSelect"] input')
+    picker = browser.find_element(  # the explorer's filters have multiselects too
+        By.XPATH, '//div[@data-testid="stMultiSelect"][contains(., "Compare (up to four)")]//input'
+    )
     for _ in range(2):
         picker.click()
         picker.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
