@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
 from services.adapters import active_adapter
@@ -18,6 +20,8 @@ from .audit import AuditLog
 from .auth import Caller, RateLimiter, identify
 from .authz import Authz
 from .metrics import Metrics
+
+ADAPTER_TTL_S = 5.0
 
 
 @dataclass
@@ -33,17 +37,26 @@ class Services:
     metrics: Metrics
     jobs: JobRunner
     admin_key_file: str
-    # tenant -> the adapter its answers use (None: the default model); read from the database once
-    # per tenant, kept current by this process's activations.
-    active_adapters: dict[str, str | None] = field(default_factory=dict)
+    # tenant -> (the adapter its answers use or None, when read): read from the database at most every
+    # ADAPTER_TTL_S, so another worker process's activation holds here within seconds.
+    active_adapters: dict[str, tuple[str | None, float]] = field(default_factory=dict)
 
     def adapter_of(self, tenant: str) -> Path | None:
         """The folder of the tenant's active adapter, None when it has none (or it was removed)."""
-        if tenant not in self.active_adapters:
-            self.active_adapters[tenant] = active_adapter(self.db, tenant)
-        name = self.active_adapters[tenant]
+        if not self.adapter_known(tenant):
+            self.active_adapters[tenant] = (active_adapter(self.db, tenant), time.monotonic())
+        name = self.active_adapters[tenant][0]
         folder = self.settings.adapters_dir / name if name else None
         return folder if folder is not None and (folder / "adapter_config.json").is_file() else None
+
+    def adapter_known(self, tenant: str) -> bool:
+        """True when `adapter_of(tenant)` answers from memory, without a query."""
+        cached = self.active_adapters.get(tenant)
+        return cached is not None and time.monotonic() - cached[1] <= ADAPTER_TTL_S
+
+    def set_adapter(self, tenant: str, name: str | None) -> None:
+        """This process's activation: in force from its next request."""
+        self.active_adapters[tenant] = (name, time.monotonic())
 
 
 def get_services(request: Request) -> Services:
@@ -76,7 +89,10 @@ async def tenant_adapter(
     services = get_services(request)
     if caller.user is None:
         return
-    adapter = services.adapter_of(caller.tenant)
+    if services.adapter_known(caller.tenant):
+        adapter = services.adapter_of(caller.tenant)
+    else:  # a query, every few seconds per tenant: off the event loop
+        adapter = await run_in_threadpool(services.adapter_of, caller.tenant)
     if adapter is None:
         services.ctx.set_request_adapter(None, default=True)
         response.headers[MODEL_HEADER] = services.ctx.default_generator.name

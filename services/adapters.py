@@ -47,6 +47,7 @@ class AdapterReport(BaseModel):
     report_md: str | None = None
 
 
+WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 DEACTIVATED = ""  # the adapter name a deactivation row records
 
 
@@ -117,8 +118,12 @@ def report(root: Path, name: str) -> AdapterReport:
 
 
 def activate(root: Path, db: StateDb, name: str, *, tenant: str, user_id: int) -> Activation:
-    if not (_folder(root, name) / "adapter_config.json").is_file():
-        raise InvalidInput(f"The folder {name!r} holds no peft adapter (adapter_config.json is missing).")
+    folder = _folder(root, name)
+    if not (folder / "adapter_config.json").is_file() or not any((folder / w).is_file() for w in WEIGHTS):
+        raise InvalidInput(
+            f"The folder {name!r} holds no peft adapter (adapter_config.json and adapter_model.safetensors "
+            "are needed); activating it would break every answer of your tenant."
+        )
     with db.write_lock, db.session() as s:
         row = AdapterActivation(tenant=tenant, adapter=name, user_id=user_id, at=utcnow())
         s.add(row)

@@ -29,7 +29,7 @@ def activate(
     done = adapters_service.activate(
         services.settings.adapters_dir, services.db, name, tenant=caller.tenant, user_id=caller.user_id
     )
-    services.active_adapters[caller.tenant] = name  # the tenant's next answers use it
+    services.set_adapter(caller.tenant, name)  # the tenant's next answers use it
     services.audit.change(caller, "adapter.activate", name)
     return done
 
@@ -42,7 +42,7 @@ def deactivate(
     done = adapters_service.deactivate(
         services.settings.adapters_dir, services.db, name, tenant=caller.tenant, user_id=caller.user_id
     )
-    services.active_adapters[caller.tenant] = None
+    services.set_adapter(caller.tenant, None)
     services.audit.change(caller, "adapter.deactivate", name)
     return done
 

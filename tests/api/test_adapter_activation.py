@@ -9,6 +9,9 @@ import json
 import shutil
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from api.app import create_app
 from finetune.monitor import ANSWER_LOG
 from rag.generation.transformers_backend import TransformersGenerator
 from tests.api.conftest import World
@@ -40,6 +43,10 @@ def test_activation_switches_the_tenants_answers_to_the_adapter(world: World) ->
         assert adapted.adapter_dir == world.settings.adapters_dir / "candidate"
         assert adapted._model is not None  # it was loaded (merged) to answer, not just named
         assert _ask(world, "globex") == default  # another tenant's answers are untouched
+        # Another API process on the same database (a second worker, a restart) answers with it too.
+        with TestClient(create_app(world.settings, world.ctx), raise_server_exceptions=False) as other:
+            r = other.post("/v1/chat", headers=world.headers("acme", "viewer"), json=QUESTION)
+            assert r.status_code == 200 and r.headers["X-LLMX-Model"].endswith("+candidate"), r.text
         oc = world.client.post("/v1/chat/completions", headers=world.headers("acme", "viewer"),
                                json={"messages": [{"role": "user", "content": QUESTION["question"]}]})  # fmt: skip
         assert oc.status_code == 200 and oc.headers["X-LLMX-Model"].endswith("+candidate")

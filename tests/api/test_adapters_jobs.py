@@ -17,6 +17,9 @@ def test_adapters_are_listed_and_activated_per_tenant(world: World) -> None:
     listed = world.client.get("/v1/adapters", headers=world.headers("acme", "analyst")).json()
     assert {"name": "smol-lora-v1", "base_model": "SmolLM2-135M-Instruct", "peft_type": "LORA",
             "active": False} in listed  # fmt: skip
+    refused = world.client.post("/v1/adapters/smol-lora-v1/activate", headers=world.headers("acme", "admin"))
+    assert refused.status_code == 422 and "adapter_model.safetensors" in refused.text  # no weights: refused
+    (folder / "adapter_model.safetensors").write_bytes(b"weights")  # only listed and activated, never loaded
     done = world.client.post("/v1/adapters/smol-lora-v1/activate", headers=world.headers("acme", "admin"))
     assert done.status_code == 200 and done.json()["tenant"] == "acme"
     acme = world.client.get("/v1/adapters", headers=world.headers("acme", "viewer"))
@@ -28,6 +31,9 @@ def test_adapters_are_listed_and_activated_per_tenant(world: World) -> None:
     for name in ("..", "../api", "missing-adapter"):
         r = world.client.post(f"/v1/adapters/{name}/activate", headers=world.headers("acme", "admin"))
         assert r.status_code in (404, 422), name
+    # acme's answers would now come from it: back to the default model for the other tests
+    off = world.client.post("/v1/adapters/smol-lora-v1/deactivate", headers=world.headers("acme", "admin"))
+    assert off.status_code == 200, off.text
 
 
 def test_jobs_take_source_names_only(world: World) -> None:
