@@ -158,10 +158,8 @@ def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tup
         models = [f for f in facts if f not in about_org]
         if slots.latest:
             facts = models[:1]
-        elif _ORG_MODELS.search(
-            result.question
-        ):  # "tell me about X", "what has X released": its latest models too
-            facts = about_org + models[: MAX_KEY_FACTS - len(about_org)]
+        elif _ORG_MODELS.search(result.question):
+            facts = about_org + models[: MAX_KEY_FACTS - len(about_org)]  # "tell me about X": its models too
         else:
             facts = about_org
     elif family in ("rank", "topic"):

@@ -350,3 +350,18 @@ def test_a_reply_of_only_citations_is_a_refusal(reply: str) -> None:
     result = result_for("Who won the 2022 football world cup?", [ARTICLE], family="open")
     answer = Answerer(ScriptedGenerator(reply)).answer(result)
     assert answer.refused and "does not say" in answer.answer
+
+
+def test_an_organisation_overview_names_its_latest_models() -> None:
+    org = _facts(("fact:org:meta", {"country": "US"}, "Meta is a company based in US"),
+                 ("fact:llama-4:developer", "Meta", "Llama 4 was developed by Meta (released 2025-04-05)"),
+                 ("fact:llama-3:developer", "Meta", "Llama 3 was developed by Meta (released 2024-04-18)"))  # fmt: skip
+    for question in ("Tell me about Meta", "what models does meta make", "what has Meta released"):
+        answer = Answerer(ScriptedGenerator("unused")).answer(
+            result_for(question, org, family="organization", latest=False)
+        )
+        assert [c.id for c in answer.citations] == [
+            "fact:org:meta",
+            "fact:llama-4:developer",
+            "fact:llama-3:developer",
+        ], question

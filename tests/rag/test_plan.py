@@ -250,3 +250,23 @@ def test_price_comparisons_state_the_cheaper_model_first(graph: GraphRetriever) 
         answer = answerer.answer(graph.search(question, access=AccessFilter.public()))
         assert answer.answer.startswith(f"{cheaper} is cheaper"), answer.answer
         assert f"${prices[cheaper]:,.2f}" in answer.answer and len(answer.citations) == 2
+
+
+def test_a_series_is_answered_with_the_developer_of_most_of_its_models(graph: GraphRetriever) -> None:
+    compiled = compile_plan(**_BASE | {"conditions": [("name", "starts", "gemma")], "aggregation": "count",
+                                       "group_by": "organization"})  # fmt: skip
+    assert "toLower(m.name) STARTS WITH toLower($c0)" in compiled.cypher
+    with pytest.raises(PlanError):
+        compile_plan(**_BASE | {"conditions": [("parameters", "starts", "7")]})
+    top = graph.store.read(
+        "MATCH (m:Model)-[:DEVELOPED_BY]->(o:Organization) WHERE toLower(m.name) STARTS WITH 'gemma' "
+        "RETURN o.name AS org, count(m) AS n ORDER BY n DESC LIMIT 1"
+    )[0]
+    answerer = Answerer(None, phrase_facts=False)  # type: ignore[arg-type]
+    for question in ("who makes the gemma models", "Which company is behind Gemma?"):
+        result = graph.search(question, access=AccessFilter.public())
+        plan = result.analysis.plan
+        assert plan is not None and plan.conditions[0].op == "starts", question
+        answer = answerer.answer(result)
+        assert answer.answer.startswith(f"{top['org']} has {top['n']} models"), answer.answer
+    assert graph.search("who makes the pizza", access=AccessFilter.public()).analysis.plan is None
