@@ -126,6 +126,7 @@ class CanonicalModel:
     base_id: str | None = None  # the model a derivative is FINE_TUNED_FROM
     listings: list[str] = field(default_factory=list)
     own_names: list[str] = field(default_factory=list)  # the group's names before listings joined
+    tiered: bool = False  # other context or speed tiers of it joined: its display name drops its own tier
     _own: set[tuple[SourceName, str]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -487,12 +488,19 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
         assert decision is not None
         listings.append(_decided(cluster, decision, models))
     for cluster in pending:  # pass 3: decisions; listings of derivatives and named makers, else unresolved
-        listing = _attach(cluster, keys[cluster.id], index, tags, providers) or _unresolved(
-            cluster, keys[cluster.id], index
+        listing = (
+            _attach(cluster, keys[cluster.id], index, tags, providers)
+            or _ollama_default(cluster, keys[cluster.id], index)
+            or _unresolved(cluster, keys[cluster.id], index)
         )
         listings.append(listing)
 
     twins = _twins(models, keys, index)
+    tiers = _tiers({m: v for m, v in models.items() if m not in twins}, keys, index)
+    for target_id in tiers.values():
+        models[target_id].tiered = True
+    twins |= tiers
+    twins |= _unversioned({m: v for m, v in models.items() if m not in twins}, keys, index)
     for twin, target_id in twins.items():  # a second id of one model: a listing of the first
         model = models.pop(twin)
         listings.append(Listing(model.id, model.records, model.aliases, Evidence.TWIN, target_id))
@@ -612,6 +620,77 @@ def _twin_round(
 def _unbranded(key: Key) -> set[Key]:
     """The key, and without a leading brand of a developer ('doubao seed 2 0 lite': 'seed 2 0 lite')."""
     return {key, key[1:]} if len(key) > 2 and org_id(key[0]) else {key}
+
+
+_TIER = re.compile(r"\d+k|highspeed")
+
+
+def _tier_value(token: str) -> int:
+    return int(token[:-1]) if token[:-1].isdigit() else 10**6
+
+
+def _tiers(models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: _Index) -> dict[str, str]:
+    """Context and speed tiers of one closed model that its developer sells under ids of their own (id
+    -> the model it is): 'gpt-3.5-turbo-16k' of GPT-3.5 Turbo; 'moonshot-v1-8k', '-32k', '-128k' (no
+    tier-less id: the smallest tier stands for the model, named without its tier); 'minimax-m2.7-
+    highspeed' of MiniMax M2.7. A tier word ('16k', 'highspeed') anywhere after the first word; the
+    key without it must name a model of the same developer, or another tier of it. Open-weights
+    models' context tiers are left alone ('phi-3-mini-4k' and '-128k' are separate checkpoints), and
+    so are models of curated sources (Epoch's 'Step 2 (16K)')."""
+    tiered: dict[Key, list[tuple[int, str]]] = defaultdict(list)
+    for mid, model in models.items():
+        if any(r.source in CURATED for r in model.records):
+            continue
+        closed = mid not in index.open and not any(r.open_weights for r in model.records)
+        for key in keys[mid]:
+            for i, token in enumerate(key):
+                if i and _TIER.fullmatch(token) and (closed or token == "highspeed"):
+                    tiered[key[:i] + key[i + 1 :]].append((_tier_value(token), mid))
+    out: dict[str, str] = {}
+    for base, members in tiered.items():
+        orgs = {o for _, m in members for o in index.orgs[m]}
+        plain = {m for m in index.by_key.get(base, set()) if m in models and index.orgs[m] & orgs}
+        plain -= {m for _, m in members}
+        if len(plain) > 1:
+            continue
+        ranked = sorted(set(members))
+        target = next(iter(plain)) if plain else ranked[0][1]
+        for _, mid in ranked:
+            if mid != target and index.orgs[mid] & index.orgs[target] and mid not in out:
+                out[mid] = target
+    return {m: t for m, t in out.items() if t not in out}
+
+
+_VERSION_END = re.compile(r"[-_ ]v\d+(?:[._]\d+)*$", re.IGNORECASE)
+
+
+def _unversioned(
+    models: dict[str, CanonicalModel], keys: dict[str, set[Key]], index: _Index
+) -> dict[str, str]:
+    """A reseller's version-less id of a community fine-tune whose maker published one versioned
+    release of that name and size (id -> the release): OpenRouter's 'thedrummer/rocinante-12b' is
+    Rocinante 12B v1.1, 'thedrummer/unslopnemo-12b' UnslopNemo 12B v4.1. Only for models known by a
+    maker's namespace or as derivatives, whose name ends in a size; with two versioned releases
+    ('cydonia-24b-v4.1', '-v4.3') the version-less id stays apart."""
+    out: dict[str, str] = {}
+    for mid, model in models.items():
+        if model.evidence not in (Evidence.MAKER_NAMESPACE, Evidence.DERIVATIVE):
+            continue
+        found: set[str] = set()
+        for key in keys[mid]:
+            if len(key) < 2 or not _SIZE.match(key[-1]):
+                continue
+            for other, theirs in index.keys_of.items():
+                if other == mid or other not in models or not index.orgs[other] & index.orgs[mid]:
+                    continue
+                if any(
+                    len(k) > len(key) and k[: len(key)] == key and all(t.isdigit() for t in k[len(key) :])
+                    for k in theirs
+                ) and any(_VERSION_END.search(r.model_id) for r in models[other].records):
+                    found.add(other)
+        if len(found) == 1:
+            out[mid] = next(iter(found))
+    return out
 
 
 _REASONING_MODES = (("non", "reasoning"), ("reasoning",))
@@ -886,6 +965,35 @@ def _named_maker(cluster: ModelCluster, routers: frozenset[str] = frozenset()) -
     if maker is None or normalize(maker) in routers:
         return None
     return _model(cluster, Evidence.MAKER_NAMESPACE, maker)
+
+
+_OLLAMA = re.compile(r"^ollama/[^/:]+(?::latest)?$", re.IGNORECASE)
+
+
+def _size_value(token: str) -> float:
+    """A total parameter size token in billions ('7b' 7, '8x7b' 56, '350m' 0.35); inf when unreadable."""
+    found = re.fullmatch(r"(?:(\d+)x)?(\d+(?:\.\d+)?)([bmt])", token)
+    if not found:
+        return float("inf")
+    scale = {"m": 1e-3, "b": 1.0, "t": 1e3}[found[3]]
+    return int(found[1] or 1) * float(found[2]) * scale
+
+
+def _ollama_default(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | None:
+    """Ollama's default tag of a model published in several sizes ('ollama/llama3.1', 'llama2:latest'):
+    Ollama's plain tag pulls the family's smallest size of that name (Llama 2 7B, Llama 3.1 8B). Only
+    where every record is such a tag, the name carries no size, and every model of that name is sized."""
+    if not cluster.records or not all(_OLLAMA.match(r.source_key) for r in cluster.records):
+        return None
+    found: set[str] = set()
+    for key in keys:
+        if key != without_sizes(key) or not _has_number(key):
+            return None
+        found |= index.unsized.get(key, set())
+    if len(found) < 2 or not all(index.sizes[m] for m in found):
+        return None
+    ranked = sorted(found, key=lambda m: (min(_size_value(t) for t in index.sizes[m]), m))
+    return _listing(cluster, Evidence.VARIANT, ranked[0])
 
 
 def _unresolved(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing:

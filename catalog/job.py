@@ -32,7 +32,7 @@ from . import orgs
 from .curation import Curation, load_curation
 from .identity import CanonicalModel, Identity, Listing, identify
 from .merge import MergedModel, merge
-from .names import Casing, build_casing, disambiguate, display_name
+from .names import Casing, build_casing, disambiguate, display_name, without_tier
 from .readers.base import Reader
 from .records import ModelRecord, OfferRecord, OrganizationInfo, Quarantined
 from .resolve import ModelResolver, normalize
@@ -108,7 +108,7 @@ class CatalogIngestJob:
         ]  # fmt: skip
         names = disambiguate({m.id: m.props["name"] for m in merged})
         for model, m in zip(identity.models, merged, strict=True):
-            m.props["name"] = names[m.id]
+            m.props["name"] = without_tier(names[m.id]) if model.tiered else names[m.id]
             m.props["raw_names"] = sorted(set(model.own_names))  # the group's own names, before listings
         hashes = {m.id: _content_hash(m) for m in merged}
         changed = [m for m in merged if stored_hash.get(m.id) != hashes[m.id]]

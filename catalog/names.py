@@ -191,6 +191,15 @@ def display_name(records: Sequence[ModelRecord], casing: Casing | None = None) -
     return pretty_id(model_id, casing or {})
 
 
+_TIER_WORD = re.compile(r"\s*(?:\(\d+[kK]\)|\b\d+[kK]\b)")
+
+
+def without_tier(name: str) -> str:
+    """A display name without its context tier ('Moonshot V1 8K' -> 'Moonshot V1'; 'Step 2 (16K)'):
+    the name of a model whose other tiers are listings of it (catalog/identity.py `_tiers`)."""
+    return re.sub(r"\s+", " ", _TIER_WORD.sub("", name)).strip() or name
+
+
 def disambiguate(names: Mapping[str, str]) -> dict[str, str]:
     """Model id -> display name, where models that share a name carry the release month their id
     ends with, YYMM or YYYYMMDD ('command-r-plus-2404', 'command-r-plus-2408' -> "Command R+ (Apr

@@ -16,7 +16,7 @@ normalize(text): "bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0" and "Cla
   4. fireworks "3p1" is "3.1"; ".", "_", ":", space and "-" are one separator; a run of 2+ letters is
      split from a following digit ("llama3.1" == "llama-3.1"); single letters stay ("o1", "a22b", "v3").
      "L3.3" and "l2" in fine-tunes' names are Llama 3.3 and Llama 2. A bracketed name in another script goes ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)").
-  5. NOISE tokens go (instruct, chat, it, hf, latest, fp8, free, ...; "turbo" right after "instruct"
+  5. NOISE tokens go ("instruct" stays right after "turbo": gpt-3.5-turbo-instruct; instruct, chat, it, hf, latest, fp8, free, ...; "turbo" right after "instruct"
      is Together's serving tag, "instant" after a number a speed tier: "llama-3.1-8b-instant", while
      "claude-instant" is a model of its own), then leading ORG_WORDS unless a version follows ("moonshot-v1"), a
      doubled leading word ("qwen: qwen3") and a trailing implicit version ("v1", "v1.0", "1.0").
@@ -163,12 +163,18 @@ def _analyse(text: str) -> _Name:
     kept = [
         t
         for i, t in enumerate(raw)
-        if t not in NOISE
+        if (t not in NOISE or (t == "instruct" and raw[i - 1 : i] == ["turbo"]))
         and not (t == "turbo" and raw[i - 1 : i] == ["instruct"])
         and not (t == "instant" and i and any(c.isdigit() for c in raw[i - 1]))
     ]
     kept = [w for t in kept for w in (("llama", t[1]) if _LLAMA_SHORT.fullmatch(t) else (t,))]
-    tokens = [p for t in _strip_orgs(kept) for p in _LETTERS_DIGIT.sub(r"\1 ", t).split() if p not in NOISE]
+    stripped = _strip_orgs(kept)
+    tokens = [  # "instruct" after "turbo" names OpenAI's completion model (gpt-3.5-turbo-instruct)
+        p
+        for i, t in enumerate(stripped)
+        for p in _LETTERS_DIGIT.sub(r"\1 ", t).split()
+        if p not in NOISE or (p == "instruct" and i and stripped[i - 1] == "turbo")
+    ]
     if len(tokens) > 1 and tokens[0] == tokens[1]:
         tokens = tokens[1:]
     tokens = _drop_implicit_version(tokens)

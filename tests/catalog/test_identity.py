@@ -20,9 +20,9 @@ from catalog.identity import (
     variant_ladder,
 )
 from catalog.identity_eval import SETS, evaluate_listing_pairs, format_report, identity_of
-from catalog.names import clean_name, disambiguate, display_name, pretty_id
+from catalog.names import clean_name, disambiguate, display_name, pretty_id, without_tier
 from catalog.records import ModelRecord, SourceName
-from catalog.resolve import ModelResolver, name_key
+from catalog.resolve import ModelResolver, name_key, normalize
 
 LS, MD, EP, LL = SourceName.LLM_STATS, SourceName.MODELS_DEV, SourceName.EPOCH, SourceName.LITELLM
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -503,3 +503,86 @@ def test_a_fine_tune_with_its_words_among_the_bases_is_a_derivative() -> None:
     )
     tune = next(m for m in identity.models if m.id != "llama-3-70b")
     assert (tune.evidence, tune.developer, tune.base_id) == (Evidence.DERIVATIVE, "sao10k", "llama-3-70b")
+
+
+def test_context_and_speed_tiers_of_one_closed_model_are_listings_of_it() -> None:
+    """Moonshot sells Moonshot V1 as 8K, 32K and 128K ids (no tier-less id): one model, named without
+    its tier; GPT-3.5 Turbo's 16K id is a listing of GPT-3.5 Turbo; MiniMax's 'highspeed' id a
+    listing of the model. Open-weights context tiers (Phi-3 Mini 4K and 128K) stay apart."""
+    moon = [
+        rec(LL, f"moonshot/moonshot-v1-{t}", organization="moonshotai", first_party=True)
+        for t in ("8k", "32k", "128k")
+    ]
+    gpt = rec(LS, "gpt-3.5-turbo-0125", name="GPT-3.5 Turbo", organization="openai", open_weights=False)
+    gpt16 = rec(LL, "openai/gpt-3.5-turbo-16k", model_id="gpt-3.5-turbo-16k", organization="openai")
+    gpt16.first_party = True
+    minimax = rec(MD, "minimax/MiniMax-M2.7", organization="minimax", first_party=True, open_weights=True)
+    fast = rec(
+        MD, "minimax/MiniMax-M2.7-highspeed", organization="minimax", first_party=True, open_weights=True
+    )
+    phi = [
+        rec(
+            MD,
+            f"azure/phi-3-mini-{t}-instruct",
+            organization="microsoft",
+            first_party=True,
+            open_weights=True,
+        )
+        for t in ("4k", "128k")
+    ]
+    identity = run(*moon, gpt, gpt16, minimax, fast, *phi)
+    (moonshot,) = [m for m in identity.models if m.id.startswith("moonshot")]
+    assert moonshot.id == "moonshot-v1-8k" and moonshot.tiered
+    assert {model_of(identity, r.source_key) for r in moon} == {"moonshot-v1-8k"}
+    assert model_of(identity, gpt16.source_key) == model_of(identity, gpt.source_key)
+    assert model_of(identity, fast.source_key) == model_of(identity, minimax.source_key)
+    assert len({model_of(identity, r.source_key) for r in phi}) == 2
+    assert without_tier("Moonshot V1 8K") == "Moonshot V1" and without_tier("Step 2 (16K)") == "Step 2"
+
+
+def test_a_resellers_version_less_id_of_a_fine_tune_is_its_one_versioned_release() -> None:
+    """OpenRouter's 'thedrummer/rocinante-12b' is Rocinante 12B v1.1, the one release of that name and
+    size; with two versioned releases (Cydonia 24B v4.1 and v4.3) the version-less id stays apart."""
+    identity = run(
+        rec(MD, "openrouter/thedrummer/rocinante-12b", name="TheDrummer: Rocinante 12B"),
+        rec(MD, "nano-gpt/TheDrummer/Rocinante-12B-v1.1", name="Rocinante 12B v1.1"),
+        rec(MD, "openrouter/thedrummer/cydonia-24b", name="TheDrummer: Cydonia 24B"),
+        rec(MD, "nano-gpt/TheDrummer/Cydonia-24B-v4.1", name="Cydonia 24B v4.1"),
+        rec(MD, "nano-gpt/TheDrummer/Cydonia-24B-v4.3", name="Cydonia 24B v4.3"),
+    )
+    rocinante = model_of(identity, "nano-gpt/TheDrummer/Rocinante-12B-v1.1")
+    assert rocinante is not None and model_of(identity, "openrouter/thedrummer/rocinante-12b") == rocinante
+    cydonia = {
+        model_of(identity, k)
+        for k in ("openrouter/thedrummer/cydonia-24b", "nano-gpt/TheDrummer/Cydonia-24B-v4.1")
+    }
+    assert len(cydonia) == 2
+
+
+def test_ollamas_plain_tag_is_the_smallest_size_of_that_name() -> None:
+    """'ollama/llama3.1' (and ':latest') pulls Llama 3.1 8B; another provider's size-less id of
+    several sizes stays an unresolved listing (test above)."""
+    plain = rec(LL, "ollama/llama3.1", organization="meta")
+    latest = rec(LL, "ollama/llama2:latest", organization="meta")
+    llama2 = [
+        rec(LS, f"llama-2-{s}-chat", name=f"Llama 2 {s.upper()} Chat", organization="meta", open_weights=True)
+        for s in ("70b", "7b", "13b")
+    ]
+    identity = run(*LLAMA_31, *llama2, plain, latest)
+    assert model_of(identity, plain.source_key) == model_of(identity, "llama-3.1-8b-instruct")
+    assert model_of(identity, latest.source_key) == model_of(identity, "llama-2-7b-chat")
+    listing = next(x for x in identity.listings if x.records[0].source_key == plain.source_key)
+    assert listing.evidence is Evidence.VARIANT
+
+
+def test_instruct_after_turbo_names_another_model() -> None:
+    """gpt-3.5-turbo-instruct is OpenAI's completion model, not GPT-3.5 Turbo; Together's
+    '-Instruct-Turbo' serving tag still goes."""
+    assert normalize("gpt-3.5-turbo-instruct") == "gpt-3-5-turbo-instruct"
+    assert normalize("gpt-3.5-turbo") == "gpt-3-5-turbo"
+    assert normalize("Meta-Llama-3.1-8B-Instruct-Turbo") == "llama-3-1-8b"
+    identity = run(
+        rec(LS, "gpt-3.5-turbo-0125", name="GPT-3.5 Turbo", organization="openai"),
+        rec(MD, "azure/gpt-3.5-turbo-instruct", name="GPT-3.5 Turbo Instruct", organization="openai"),
+    )
+    assert model_of(identity, "azure/gpt-3.5-turbo-instruct") != model_of(identity, "gpt-3.5-turbo-0125")
