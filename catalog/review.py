@@ -92,7 +92,7 @@ class AuditRow(BaseModel):
 def audit_sample(store: GraphStore, size: int = 200, seed: int = 10) -> list[AuditRow]:
     """`size` canonical models drawn at random (models sorted by id, `random.Random(seed).sample`),
     the sample of the hand audits in tests/data/model_audit_*.csv (seed 10: the first and second
-    passes; seed 11: model_audit_pass3.csv; seeds 11 and 12: model_audit_pass4_seed*.csv)."""
+    passes; seed 11: model_audit_pass3.csv; seeds 11, 12 and 13: model_audit_pass4_seed*.csv)."""
     rows = sorted(store.read(queries.AUDIT_MODELS), key=lambda r: r["id"])
     drawn = random.Random(seed).sample(rows, min(size, len(rows)))
     return [

@@ -29,13 +29,17 @@ AUDIT_AFTER = Path(__file__).resolve().parents[1] / "data" / "model_audit_after.
 AUDIT_BEFORE = Path(__file__).resolve().parents[1] / "data" / "model_audit_before.csv"
 # The third pass's audit: a sample (seed 11) of the graph the third pass's rules built (history).
 AUDIT_PASS3 = Path(__file__).resolve().parents[1] / "data" / "model_audit_pass3.csv"
-# The fourth pass's audits of the graph the current rules build: the same seed (11) as the third
-# pass's, and a new seed (12) drawn after the rules were written (the figure to quote).
+# The audits of the graph the current rules build: the same seed (11) as the third pass's; seed 12,
+# drawn after the fourth pass's rules (94.5% then, 189/200) and read again after the fifth pass's,
+# whose rules were written from its misses; and seed 13, drawn after the fifth pass's rules were
+# final (the figure to quote). Verdicts of models already judged in an earlier audit were carried
+# over by (id, name, developer); every other row was judged by hand.
 AUDIT_PASS4 = {
     11: Path(__file__).resolve().parents[1] / "data" / "model_audit_pass4_seed11.csv",
     12: Path(__file__).resolve().parents[1] / "data" / "model_audit_pass4_seed12.csv",
+    13: Path(__file__).resolve().parents[1] / "data" / "model_audit_pass4_seed13.csv",
 }
-AUDIT_FLOOR = {11: 0.97, 12: 0.94}  # measured 97.0% (194/200) and 94.5% (189/200)
+AUDIT_FLOOR = {11: 0.98, 12: 0.98, 13: 0.97}  # measured 98.5% (197/200), 98.0% (196/200), 97.5% (195/200)
 
 
 def ingest(store: GraphStore, data: Path, installed: bool = True) -> IngestSummary:
@@ -281,7 +285,7 @@ def test_listings_point_to_canonical_models_and_fine_tunes_to_their_makers(
 def test_audit_fixture_is_the_sample_of_this_graph(
     full_graph: dict[str, Any], session_store: GraphStore
 ) -> None:
-    """The hand audits of the fourth pass (tests/data/model_audit_pass4_seed11.csv and _seed12.csv)
+    """The hand audits (tests/data/model_audit_pass4_seed11.csv, _seed12.csv and _seed13.csv)
     judged exactly the models this graph draws with those seeds; when identity changes, the samples
     change and the audits must be redone. Each verdict says whether the node is a distinct real model
     with a clean display name and the right developer ('wrong' with its reason; an unsure one is
@@ -307,7 +311,8 @@ def test_audit_fixture_is_the_sample_of_this_graph(
         earlier.append(sum(r["verdict"] == "ok" for r in rows) / len(rows))
     print(
         f"audit: first pass {earlier[0]:.1%}, second {earlier[1]:.1%} (seed 10); third {earlier[2]:.1%}"
-        f" (seed 11); fourth {rates[11]:.1%} (seed 11), {rates[12]:.1%} (seed 12, drawn after the rules)"
+        f" (seed 11); now {rates[11]:.1%} (seed 11), {rates[12]:.1%} (seed 12),"
+        f" {rates[13]:.1%} (seed 13, drawn after the rules)"
     )
 
 

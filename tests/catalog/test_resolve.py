@@ -273,5 +273,5 @@ def test_entity_pairs_precision_recall() -> None:
     result = evaluate_pairs(PAIRS)
     print(format_report(result))
     assert result["pairs"] >= 150
-    assert result["precision"] >= 0.97
+    assert result["precision"] >= 0.98  # 146/148 = 0.986 since 'instruct' after 'turbo' stays
     assert result["recall"] >= 0.9
