@@ -225,7 +225,7 @@ WHERE a.classification IN $classifications AND ($any_tenant OR a.tenant IS NULL 
   AND coalesce(m.classification, 'public') IN $classifications
 MATCH (a)-[:ABOUT]->(t:Topic)
 RETURN t.id AS id, t.name AS name, t.kind AS kind, count(DISTINCT a) AS articles
-ORDER BY id
+ORDER BY articles DESC, id
 LIMIT $limit
 """
 
@@ -250,16 +250,3 @@ def news_articles_per_source() -> LiteralString:
     """Every article's id and source id (no text, no labels: an id list the indexes filter by, and
     they apply the caller's access filter themselves)."""
     return "MATCH (a:Article) RETURN a.id AS id, a.source AS source"
-
-
-# The topics that the news mentioning one model discusses, with how many of those articles each;
-# only articles the caller may read count (the access filter of kg/catalog_queries.py).
-MODEL_TOPICS: LiteralString = """
-MATCH (a:Article)-[:MENTIONS]->(m:Model {id: $id})
-WHERE a.classification IN $classifications AND ($any_tenant OR a.tenant IS NULL OR a.tenant IN $tenants)
-  AND coalesce(m.classification, 'public') IN $classifications
-MATCH (a)-[:ABOUT]->(t:Topic)
-RETURN t.id AS id, t.name AS name, t.kind AS kind, count(DISTINCT a) AS articles
-ORDER BY articles DESC, id
-LIMIT $limit
-"""
