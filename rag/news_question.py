@@ -87,6 +87,9 @@ _DATED = re.compile(
 )
 _POSSESSIVE = re.compile(r"^['’]s?\b|^['’]", re.I)
 
+_SAYS = re.compile(
+    r"\b(?:say|says|said|report|reports|reported|wrote|write|writes|publish\w*|post\w*|cover\w*)\b", re.I
+)
 _CAP = r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2}"
 _UNKNOWN_PUBLISHER = re.compile(
     rf"(?P<a>{_CAP})['’]s?\s+(?:own\s+)?{_OWN_NOUN}s?\b|"
@@ -352,6 +355,12 @@ class NewsQuestionAnalyzer:
                 short = len(normalise(surface)) <= 3
                 if (is_org and not strong) or (short and not cue):
                     continue  # "about OpenAI" is a subject, "OpenAI's post" a publisher
+                if not cue and (
+                    not (news_context or _SAYS.search(q))
+                    or surface.islower()
+                    or normalise(surface) not in self.sources.by_key
+                ):
+                    continue  # no cue: only a capitalised exact name, in a question about news
                 end += possessive.end() if possessive else 0
                 found.append(Mention(start, end, surface, ids))
                 taken.append((start, end))
