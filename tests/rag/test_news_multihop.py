@@ -147,6 +147,11 @@ def test_catalog_questions_do_not_take_the_news_path(world: World) -> None:
               "Did OpenAI release GPT-4o before Anthropic released Claude 3.5 Sonnet?"):  # fmt: skip
         assert not an.analyze(q).routed, q
     assert an.analyze("What did Hacker News say about GPT-4o?").routed
+    # the catalog evaluation's free phrasings (typos, lowercase, "ai news") stay on their path
+    free = Path(__file__).resolve().parents[2] / "rag" / "eval" / "free_phrasing.jsonl"
+    questions = [json.loads(line)["question"] for line in free.read_text().splitlines() if line.strip()]
+    routed = [q for q in questions if an.analyze(q).routed]
+    assert len(questions) > 200 and routed == []
 
 
 # -- retrieval ----------------------------------------------------------------------------------
