@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from api.app import create_app
 from services.state import Feedback
 
 from .conftest import APP_FILE, UiWorld
@@ -284,6 +287,31 @@ def test_admin_reads_adapter_reports_and_answer_quality(ui_world: UiWorld) -> No
     assert today.answers >= 1
     quality = next(d.value for d in at.dataframe if "grounding_pass" in d.value.columns)
     assert int(quality["answers"].iloc[-1]) == today.answers
+
+
+def test_admin_sees_a_jobs_quarantined_rows(ui_world: UiWorld, shared_data: Path, tmp_path: Path) -> None:
+    """A real news job (started through a second app over the same state database, with an ingest
+    root) quarantines two rows; the admin page's job shows each with its key and reason."""
+    (tmp_path / "news").mkdir()
+    with (shared_data / "news" / "ai_news_direct_items.jsonl").open() as source:
+        base = json.loads(next(source))  # already in the graph: re-reading it changes nothing
+    bad = dict(base, id="ui-quarantine-probe", published_date="not a date at all")
+    (tmp_path / "news" / "probe.jsonl").write_text(
+        "\n".join(json.dumps(x) for x in (base, bad, [1, 2])) + "\n"
+    )
+    app = create_app(ui_world.settings.model_copy(update={"api_ingest_root": tmp_path}), ui_world.ctx)
+    with TestClient(app) as api:
+        headers = {"Authorization": f"Bearer {ui_world.keys['admin']}"}
+        started = api.post("/v1/jobs", headers=headers, json={"kind": "news", "sources": ["probe.jsonl"]})
+        assert started.status_code == 202, started.text
+        app.state.services.jobs.wait(300)
+        job = api.get(f"/v1/jobs/{started.json()['id']}", headers=headers).json()
+    assert job["status"] == "succeeded" and job["summary"]["quarantined"] == 2, job
+    at = open_page(ui_world, "admin", "pages/admin.py")
+    rows = next(d.value for d in at.dataframe if "key" in d.value.columns and "reason" in d.value.columns)
+    by_key = dict(zip(rows["key"], rows["reason"], strict=True))
+    assert set(by_key) == {"ui-quarantine-probe", "line 3"}
+    assert "date" in by_key["ui-quarantine-probe"]
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst", "editor"])
