@@ -132,6 +132,10 @@ def test_index_refuses_the_other_embedding_path(
     with pytest.raises(SearchIndexError):
         mixed.upsert(chunks[20:25])
 
+    mixed.remove([some[-1].id])  # removing is allowed, and must not relabel the vectors left
+    mixed.save()
+    assert json.loads((tmp_path / META_FILE).read_text())["embedder"] == "onnx-int8"
+    some = some[:-1]
     assert mixed.reset_vectors() == len(some)  # what `llmx index rebuild` does first
     assert mixed.upsert(some).embedded == len(some)
     mixed.save()
