@@ -5,7 +5,9 @@ deployed: authentication, Casbin, the rate limiter, the graph and both indexes (
 `LLMX_API_RATE_LIMIT_PER_MINUTE` above what the clients send, or the run measures the 429s).
 Each client is a thread with its own HTTP connection that sends the next request as soon as the
 previous one is answered; questions cycle through a fixed list. For each route: requests, requests/s,
-latency p50/p95/p99 in ms, and errors (any status other than 200, or a connection error).
+latency p50/p95/p99 in ms, and errors (any status other than 200, or a connection error). With
+`--server-pid` (a server on this machine) also the server's CPU ms per request, the number that
+decides the p95 on a small machine: N clients queue behind (N x CPU per request / cores).
 
 Usage: python bench/api_load.py --url http://127.0.0.1:8000 --key-file var/api/admin.key \
            [--clients 20] [--seconds 30] [--route search] [--route chat]
@@ -86,6 +88,12 @@ def drive(url: str, key: str, route: str, clients: int, seconds: float) -> dict[
     }  # fmt: skip
 
 
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (all its threads) from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,6 +105,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--route", action="append", choices=sorted(ROUTES))
     parser.add_argument("--warmup", type=int, default=3, help="Requests per route before timing.")
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        help="A server process on this machine (the API; again for the graph server): also report "
+        "its CPU ms per request.",
+    )
     args = parser.parse_args()
     key = args.key or args.key_file.read_text().strip()
     routes = args.route or ["search"]
@@ -106,7 +121,17 @@ def main() -> None:
             for i in range(args.warmup):
                 http.post(path, json={field: QUERIES[i % len(QUERIES)]}).raise_for_status()
     load_before = os.getloadavg()
-    results = [drive(args.url, key, route, args.clients, args.seconds) for route in routes]
+    results = []
+    for route in routes:
+        pids = args.server_pid or []
+        cpu_before = [server_cpu_s(pid) for pid in pids]
+        result = drive(args.url, key, route, args.clients, args.seconds)
+        if pids and result["requests"]:
+            result["server_cpu_ms_per_request"] = {
+                str(pid): round((server_cpu_s(pid) - before) * 1000 / result["requests"], 2)
+                for pid, before in zip(pids, cpu_before, strict=True)
+            }
+        results.append(result)
     # The machine's load around the run: on a shared 2-core box the numbers mean little without it.
     load = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()],
             "cpus": os.cpu_count()}  # fmt: skip

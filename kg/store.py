@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, LiteralString, Self
 
 import neo4j
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 from core.settings import GraphSettings
 
@@ -89,11 +89,19 @@ class GraphStore:
 
     # -- reads --------------------------------------------------------------------
     def read(self, query: LiteralString, **params: Any) -> list[Row]:
-        def work(tx: neo4j.ManagedTransaction) -> list[Row]:
-            return tx.run(query, params).data()
-
-        with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            return session.execute_read(work)
+        """A read in one auto-commit transaction (RUN + PULL, one round trip; no BEGIN/COMMIT), in
+        a READ-mode session from the driver's pool. A dropped pooled connection is retried once on a
+        fresh one; query errors are raised as they are."""
+        for attempt in (1, 2):
+            try:
+                with self._driver.session(
+                    database=self.database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    return session.run(query, params).data()
+            except (ServiceUnavailable, SessionExpired):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def read_only_query(
         self, cypher: str, params: dict[str, Any] | None = None, limit: int = 1000

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from abc import abstractmethod
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from core.access import AccessFilter
 from kg import qa_queries as Q
@@ -26,7 +27,7 @@ from rag.qa import Evidence, EvidenceKind, QuestionAnalysis, RetrievalResult, Re
 _KINDS: dict[str, EvidenceKind] = {"article": "article", "model": "model", "document": "article"}
 
 
-class _ChunkRetriever(Retriever):
+class ChunkRetriever(Retriever):
     stage = "chunks"
 
     def __init__(self, indexes: ChunkIndexes, store: GraphStore) -> None:
@@ -61,15 +62,37 @@ class _ChunkRetriever(Retriever):
         analysis = QuestionAnalysis(family="open", slots=Slots(search_text=query))
         return RetrievalResult(question, analysis, evidence, timings)
 
+    def hits(
+        self, question: str, *, k: int, access: AccessFilter, history: Sequence[str] = ()
+    ) -> tuple[str, list[ScoredId], float]:
+        """The ranked hits only (the index filters by `access` before its top-k), without the graph
+        lookup: (the query searched, hits, ms). `evidence_of` then reads several lists' chunks at once."""
+        query = f"{history[-1]} {question}" if history else question
+        started = time.perf_counter()
+        hits = self._hits(query, k, access)
+        return query, hits, (time.perf_counter() - started) * 1000
+
     def evidence(self, hits: Sequence[ScoredId], access: AccessFilter) -> list[Evidence]:
         """Hits as Evidence, in hit order, with text and labels from the graph."""
-        if not hits:
-            return []
-        ids = [h.chunk_id for h in hits]
+        return self.evidence_of([hits], access, self.store)[0]
+
+    @staticmethod
+    def evidence_of(
+        hit_lists: Sequence[Sequence[ScoredId]], access: AccessFilter, store: GraphStore
+    ) -> list[list[Evidence]]:
+        """Several hit lists as Evidence lists (each in its hit order) from ONE graph query over the
+        union of their chunk ids, read with the access filter inside the query (a chunk the graph no
+        longer allows the caller is left out of every list)."""
+        ids = list(dict.fromkeys(h.chunk_id for hits in hit_lists for h in hits))
+        if not ids:
+            return [[] for _ in hit_lists]
         rows = {
-            r["id"]: r
-            for r in self.store.read(Q.CHUNKS_BY_IDS, ids=ids, limit=len(ids), **access_params(access))
+            r["id"]: r for r in store.read(Q.CHUNKS_BY_IDS, ids=ids, limit=len(ids), **access_params(access))
         }
+        return [ChunkRetriever._as_evidence(hits, rows) for hits in hit_lists]
+
+    @staticmethod
+    def _as_evidence(hits: Sequence[ScoredId], rows: dict[str, dict[str, Any]]) -> list[Evidence]:
         out = []
         for hit in hits:
             row = rows.get(hit.chunk_id)
@@ -93,7 +116,7 @@ class _ChunkRetriever(Retriever):
         return out
 
 
-class VectorRetriever(_ChunkRetriever):
+class VectorRetriever(ChunkRetriever):
     """MiniLM embedding of the question, nearest chunks by cosine similarity."""
 
     stage = "vector"
@@ -104,7 +127,7 @@ class VectorRetriever(_ChunkRetriever):
         return self.indexes.search_vector(query, k, access, doc_ids)
 
 
-class KeywordRetriever(_ChunkRetriever):
+class KeywordRetriever(ChunkRetriever):
     """BM25 over the chunk texts: exact names, numbers and rare words that embeddings blur."""
 
     stage = "keyword"

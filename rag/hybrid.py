@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.access import AccessFilter
+from rag.chunk_retrievers import ChunkRetriever
 from rag.graph_retriever import GraphRetriever
 from rag.qa import Evidence, RetrievalResult, Retriever, document_key
 
@@ -104,25 +105,40 @@ class HybridRetriever(Retriever):
         analysed = time.perf_counter()
         graph_job = self._pool.submit(_timed, self.graph.retrieve, analysis, k=depth, access=access)
         text = analysis.slots.search_text or question
-        vector = self.vector.search(text, k=depth, access=access)
-        keyword = self.keyword.search(text, k=depth, access=access)
+        vector_evidence, keyword_evidence, chunk_timings = self._chunks(text, depth, access)
         graph_evidence, graph_ms = graph_job.result()
         fusing = time.perf_counter()
         lists = [
             (name, [e for e in evidence if access.allows(e)])  # the fusion sees allowed items only
-            for name, evidence in (("graph", graph_evidence), ("vector", vector.evidence), ("keyword", keyword.evidence))
+            for name, evidence in (("graph", graph_evidence), ("vector", vector_evidence), ("keyword", keyword_evidence))
         ]  # fmt: skip
         evidence = reciprocal_rank_fusion(lists, k_rrf=self.k_rrf, weights=self.weights)[:k]
         done = time.perf_counter()
-        timings = {
-            "analyze": (analysed - started) * 1000,
-            "graph": graph_ms,
-            **vector.timings_ms,
-            **keyword.timings_ms,
-        }
+        timings = {"analyze": (analysed - started) * 1000, "graph": graph_ms, **chunk_timings}
         timings["fusion"] = (done - fusing) * 1000
         timings["total"] = (done - started) * 1000
         return RetrievalResult(question, analysis, evidence, timings)
+
+    def _chunks(
+        self, text: str, depth: int, access: AccessFilter
+    ) -> tuple[list[Evidence], list[Evidence], dict[str, float]]:
+        """Vector and keyword evidence. Two chunk retrievers over one graph: both indexes rank (each
+        filtering by `access` before its top-k), then ONE graph query reads the chunks of both lists,
+        with the same filter inside it. Any other retrievers: each searched on its own."""
+        v, kw = self.vector, self.keyword
+        if isinstance(v, ChunkRetriever) and isinstance(kw, ChunkRetriever) and v.store is kw.store:
+            _, vector_hits, vector_ms = v.hits(text, k=depth, access=access)
+            _, keyword_hits, keyword_ms = kw.hits(text, k=depth, access=access)
+            started = time.perf_counter()
+            vector_evidence, keyword_evidence = ChunkRetriever.evidence_of(
+                [vector_hits, keyword_hits], access, v.store
+            )
+            lookup_ms = (time.perf_counter() - started) * 1000
+            timings = {v.stage: vector_ms, kw.stage: keyword_ms, "chunks_lookup": lookup_ms}
+            return vector_evidence, keyword_evidence, timings
+        vector = v.search(text, k=depth, access=access)
+        keyword = kw.search(text, k=depth, access=access)
+        return vector.evidence, keyword.evidence, {**vector.timings_ms, **keyword.timings_ms}
 
 
 def _timed(call: Callable[..., list[Evidence]], *args: Any, **kwargs: Any) -> tuple[list[Evidence], float]:
