@@ -17,7 +17,7 @@ normalize(text): "bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0" and "Cla
      split from a following digit ("llama3.1" == "llama-3.1"); single letters stay ("o1", "a22b", "v3").
      "L3.3" and "l2" in fine-tunes' names are Llama 3.3 and Llama 2. A bracketed name in another script goes ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)").
   5. NOISE tokens go ("instruct" stays right after "turbo": gpt-3.5-turbo-instruct; instruct, chat, it, hf, latest, fp8, free, ...; "turbo" right after "instruct"
-     is Together's serving tag, "instant" after a number a speed tier: "llama-3.1-8b-instant", while
+     is Together's serving tag, "instant" after a parameter size a speed tier: "llama-3.1-8b-instant", while
      "claude-instant" is a model of its own), then leading ORG_WORDS unless a version follows ("moonshot-v1"), a
      doubled leading word ("qwen: qwen3") and a trailing implicit version ("v1", "v1.0", "1.0").
 
@@ -95,6 +95,9 @@ _LLAMA_SHORT = re.compile(
 )  # community fine-tunes' 'L3.3-...', 'mythomax-l2-13b': Llama 3.3, Llama 2
 _NATIVE_NAME = re.compile(r"\s*\([^)]*[^\x00-\x7f][^)]*\)")
 _LETTERS_DIGIT = re.compile(r"([a-z]{2,})(?=\d)")
+_PARAM_SIZE = re.compile(
+    r"\d+(?:\.\d+)?[bm]"
+)  # '8b': "instant" after it is a speed tier ('llama-3.1-8b-instant')
 _VERSION = re.compile(r"v\d+")
 _TAG = re.compile(r"\d{4}")
 
@@ -165,7 +168,7 @@ def _analyse(text: str) -> _Name:
         for i, t in enumerate(raw)
         if (t not in NOISE or (t == "instruct" and raw[i - 1 : i] == ["turbo"]))
         and not (t == "turbo" and raw[i - 1 : i] == ["instruct"])
-        and not (t == "instant" and i and any(c.isdigit() for c in raw[i - 1]))
+        and not (t == "instant" and i and _PARAM_SIZE.fullmatch(raw[i - 1]))
     ]
     kept = [w for t in kept for w in (("llama", t[1]) if _LLAMA_SHORT.fullmatch(t) else (t,))]
     stripped = _strip_orgs(kept)

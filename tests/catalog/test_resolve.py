@@ -63,6 +63,7 @@ def rec(
         ("anthropic.claude-v2", "claude-v2"),
         ("anthropic.claude-instant-v1", "claude-instant"),
         ("llama-3.1-8b-instant", "llama-3-1-8b"),
+        ("openai/gpt-5.1-instant", "gpt-5-1-instant"),  # OpenAI's model name, after a version: no tier
         ("mistral-7b-instruct-v03", "mistral-7b-v0-3"),
         ("amazon.nova-pro-v1:0", "nova-pro"),
         ("ERNIE-4.5-VL-424B-A47B (文心大模型4.5)", "ernie-4-5-vl-424b-a47b"),
