@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -296,6 +297,15 @@ def _has_number(key: Key) -> bool:
     return any(any(c.isdigit() for c in t) for t in key)
 
 
+def _released(records: Iterable[ModelRecord]) -> set[tuple[SourceName, str, date]]:
+    """(source, provider, release date) of each record that names its provider and a release date."""
+    return {
+        (r.source, r.source_key.split("/", 1)[0], r.release_date)
+        for r in records
+        if r.release_date and "/" in r.source_key
+    }
+
+
 def _orgs(records: Iterable[ModelRecord]) -> set[str]:
     return {r.organization for r in records if r.organization}
 
@@ -342,6 +352,7 @@ class _Index:
         self.reasoning: dict[str, float] = {}
         self.sees: set[str] = set()  # models whose records say they read images
         self.keys_of: dict[str, set[Key]] = defaultdict(set)
+        self.released: dict[str, set[tuple[SourceName, str, date]]] = defaultdict(set)
 
     def add(self, model: CanonicalModel, keys: Iterable[Key]) -> None:
         orgs = {model.developer} if model.developer else _orgs(model.records)
@@ -352,6 +363,7 @@ class _Index:
             self.sees.add(model.id)
         stated = [r.reasoning for r in model.records if r.reasoning is not None]
         self.reasoning[model.id] = sum(stated) / len(stated) if stated else 0.5
+        self.released[model.id] = _released(model.records)
         params = [r.parameters for r in model.records if r.parameters]
         if params:
             self.params[model.id] = max(params)
@@ -382,6 +394,13 @@ class _Index:
         one by most of them (Qwen3 Max, whose thinking edition is a release of its own)."""
         share = self.reasoning.get(model_id, 0.5)
         return share >= HYBRID_SHARE if model_id in self.open else share >= 0.5
+
+    def same_release(self, model_id: str, records: Sequence[ModelRecord]) -> bool:
+        """A provider lists the model and `records`' "-thinking" id as released the same day: two modes of
+        one release (DeepSeek V3.2 Exp; Qwen3-Omni's Instruct and Thinking, published together). A
+        "-Thinking" checkpoint published later (ERNIE 4.5 21B A3B Thinking) is a release of its own."""
+        stated = self.reasoning.get(model_id, 0.5) >= 0.5  # most records call the model a reasoning one
+        return stated and bool(self.released.get(model_id, set()) & _released(records))
 
     def same_but_size(self, keys: Iterable[Key]) -> set[str]:
         """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict: a
@@ -786,8 +805,10 @@ def _attach(
     (RESELLER_AFFIXES) or a leading brand of the listing's developer ('doubao-seed-2.0-lite' is Seed
     2.0 Lite), then without preview and date tags ('gemini-2.5-pro-preview-03-25'); each read as a
     serving variant, longest reading first (`variant_ladder`). 'thinking' is a mode only after a colon
-    ('glm-5:thinking') or of a model that thinks (`_Index.thinks`): an open-weights lab's own
-    "-Thinking" checkpoint is a release of its own."""
+    ('glm-5:thinking'), of a model that thinks (`_Index.thinks`) or that a provider lists released the
+    same day as the listing (`_Index.same_release`): an open-weights lab's own "-Thinking" checkpoint
+    is a release of its own. A name whose model is not a thinker is never read as a shorter name's
+    mode ('deepseek-v3.2-exp-thinking' is not DeepSeek V3.2)."""
     same = index.matches(keys)  # the exact name: a re-upload or reseller alias, whoever's namespace
     if len(same) == 1:
         return _listing(cluster, Evidence.SAME_NAME, next(iter(same)))
@@ -806,8 +827,10 @@ def _attach(
             found = index.matches({key}, None if quantised else orgs)  # a quantiser's namespace is no maker
             if undated or any(_CONTEXT_TIER.fullmatch(t) for t in dropped):  # not another snapshot's
                 found = {m for m in found if not index.dated(m)}
-            if dropped & {"thinking", "think", "reasoning"} and not colon:
-                found = {m for m in found if index.thinks(m)}
+            if found and dropped & {"thinking", "think", "reasoning"} and not colon:
+                found = {m for m in found if index.thinks(m) or index.same_release(m, cluster.records)}
+                if not found:  # the model the name spells is not a thinker: never a shorter name's mode
+                    return None
             if len(found) == 1:
                 return _listing(cluster, Evidence.VARIANT, next(iter(found)))
             if found:

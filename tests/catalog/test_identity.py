@@ -253,6 +253,54 @@ def test_thinking_is_a_mode_of_a_model_its_records_call_a_reasoning_model() -> N
     assert model_of(instruct, thinking.source_key) != model_of(instruct, "deepseek/deepseek-v3.2")
 
 
+def test_thinking_listed_with_the_same_date_as_the_model_is_its_mode_a_later_one_a_release() -> None:
+    """A provider that lists an open model most records call a reasoning one (but fewer than a hybrid's
+    share) and its "-thinking" id released the same day serves two modes of one release (DeepSeek
+    V3.2 Exp); a "-Thinking" checkpoint published months later (ERNIE 4.5 21B A3B Thinking), or beside
+    a model most records call non-reasoning (Qwen3-Omni's Instruct and Thinking checkpoints), is a
+    release of its own; and the mode never falls through to a shorter name
+    ('deepseek-v3.2-exp-thinking' is not DeepSeek V3.2)."""
+    day, later = date(2025, 9, 29), date(2025, 12, 1)
+
+    def exp(released: date, reasoning: bool = True) -> list[ModelRecord]:
+        return [
+            rec(
+                LS, "deepseek-v3.2-exp", name="DeepSeek-V3.2-Exp", organization="deepseek", open_weights=True
+            ),
+            rec(LS, "deepseek-v3.2", name="DeepSeek-V3.2", organization="deepseek", open_weights=True),
+            *(
+                rec(MD, f"p{i}/deepseek-ai/deepseek-v3.2", organization="deepseek", reasoning=True)
+                for i in range(3)
+            ),
+            *(
+                rec(MD, f"p{i}/deepseek-ai/deepseek-v3.2-exp", organization="deepseek", reasoning=reasoning)
+                for i in range(2)
+            ),
+            rec(
+                MD,
+                "nano-gpt/deepseek-ai/deepseek-v3.2-exp",
+                organization="deepseek",
+                reasoning=False,
+                release_date=released,
+            ),
+        ]
+
+    thinking = rec(
+        MD,
+        "nano-gpt/deepseek-ai/deepseek-v3.2-exp-thinking",
+        organization="deepseek",
+        reasoning=True,
+        release_date=day,
+    )
+    same_day = run(*exp(day), thinking)
+    assert model_of(same_day, thinking.source_key) == model_of(same_day, "deepseek-v3.2-exp")
+    for other in (run(*exp(later), thinking), run(*exp(day, reasoning=False), thinking)):
+        assert model_of(other, thinking.source_key) not in (
+            model_of(other, "deepseek-v3.2-exp"),
+            model_of(other, "deepseek-v3.2"),
+        )
+
+
 def test_a_dated_preview_is_a_snapshot_listing_but_never_of_another_snapshot() -> None:
     pro = rec(LS, "gemini-2.5-pro", name="Gemini 2.5 Pro", organization="google")
     turbo = rec(LS, "gpt-3.5-turbo-0125", name="GPT-3.5 Turbo", organization="openai")
