@@ -874,8 +874,8 @@ def _readings(
     cluster: ModelCluster, keys: set[Key], orgs: set[str], serving: frozenset[str] = frozenset()
 ) -> list[tuple[Key, bool]]:
     """The listing's keys, then without reseller affixes, a leading brand of its developer or a leading
-    serving provider's name ('cerebras-llama-4-maverick'), then without preview and date tags
-    (flagged True: such a reading never names a dated model)."""
+    serving provider's name ('cerebras-llama-4-maverick'), then without preview and date tags, also
+    those before a serving word (flagged True: such a reading never names a dated model)."""
     resold = {name_key(n) for r in cluster.records for n in reseller_names(r)}
     branded = {k[1:] for k in keys | resold if len(k) > 2 and org_id(k[0]) and org_id(k[0]) in orgs}
     branded |= {
@@ -884,7 +884,9 @@ def _readings(
     out: list[Key] = []
     for group in (sorted(keys), sorted(resold | branded)):
         out += [k for k in group if k not in out]
-    undated = [p for p in dict.fromkeys(without_previews(k) for k in out) if p not in out]
+    # a serving word after the date tag comes off first ('deepseek-v4.1-flash-1017-fast')
+    dated = [*out, *(strip_variant(k, thinking=False) for k in out)]
+    undated = [p for p in dict.fromkeys(without_previews(k) for k in dated) if p not in out]
     return [(k, False) for k in out] + [(k, True) for k in undated]
 
 

@@ -311,6 +311,22 @@ def test_a_dated_preview_is_a_snapshot_listing_but_never_of_another_snapshot() -
     assert model_of(identity, older.source_key) is None
 
 
+def test_a_dated_snapshot_served_with_a_speed_tier_is_a_listing_of_the_model() -> None:
+    """The serving word comes off before the date tag: 'DeepSeek-V4.1-Flash-1017-Fast' and Fireworks'
+    router 'deepseek-v4p1-flash-1017-spot' are DeepSeek V4.1 Flash, like 'deepseek-v4.1-flash-1017'."""
+    flash = rec(LS, "deepseek-v4.1-flash", name="DeepSeek-V4.1-Flash", organization="deepseek")
+    fast = rec(LL, "baseten/deepseek-ai/DeepSeek-V4.1-Flash-1017-Fast", organization="deepseek")
+    spot = rec(
+        LL,
+        "fireworks_ai/accounts/fireworks/routers/deepseek-v4p1-flash-1017-spot",
+        "deepseek-v4p1-flash-1017-spot",
+        organization="deepseek",
+    )
+    identity = run(flash, fast, spot)
+    assert model_of(identity, fast.source_key) == model_of(identity, flash.source_key)
+    assert model_of(identity, spot.source_key) == model_of(identity, flash.source_key)
+
+
 def test_a_quantisers_namespace_and_a_serving_providers_name_are_no_model_of_their_own() -> None:
     kimi = rec(LS, "kimi-k2.5", name="Kimi K2.5", organization="moonshotai")
     r1 = rec(LS, "deepseek-r1", name="DeepSeek-R1", organization="deepseek")
