@@ -17,7 +17,7 @@ from services.jobs import JobRunner
 from services.state import StateDb
 
 from .audit import AuditLog
-from .auth import Caller, RateLimiter, identify
+from .auth import Caller, KeyCache, RateLimiter, identify
 from .authz import Authz
 from .metrics import Metrics
 
@@ -37,6 +37,8 @@ class Services:
     metrics: Metrics
     jobs: JobRunner
     admin_key_file: str
+    # API key hash -> user, for a few seconds (api/auth.py): no database query per request.
+    keys: KeyCache = field(default_factory=KeyCache)
     # tenant -> (the adapter its answers use or None, when read): read from the database at most every
     # ADAPTER_TTL_S, so another worker process's activation holds here within seconds.
     active_adapters: dict[str, tuple[str | None, float]] = field(default_factory=dict)
@@ -72,7 +74,7 @@ def get_db(request: Request) -> StateDb:
     return get_services(request).db
 
 
-def current_user(request: Request, caller: Annotated[Caller, Depends(identify)]) -> Caller:
+async def current_user(request: Request, caller: Annotated[Caller, Depends(identify)]) -> Caller:
     """The caller that `require` already checked for this route."""
     checked: Caller | None = getattr(request.state, "caller", None)
     return checked or caller

@@ -68,6 +68,7 @@ def update_user(user_id: ItemId, body: UserUpdate, services: Svc, caller: Curren
     user = accounts.update_user(
         services.db, user_id, tenant=caller.tenant, role=body.role, active=body.active
     )
+    services.keys.clear()  # cached keys: the new role / deactivation holds from the next request
     services.audit.change(caller, "user.update", str(user_id), role=user.role, active=user.active)
     return user
 
@@ -90,6 +91,7 @@ def list_keys(services: Svc, caller: CurrentUser) -> list[KeyPublic]:
 @router.delete("/keys/{key_id}", dependencies=[Depends(require("users", "write"))])
 def revoke_key(key_id: ItemId, services: Svc, caller: CurrentUser) -> KeyPublic:
     key = accounts.revoke_key(services.db, key_id, tenant=caller.tenant)
+    services.keys.clear()  # cached keys: the revoked one is refused from the next request
     services.audit.change(caller, "key.revoke", str(key_id))
     return key
 
