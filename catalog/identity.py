@@ -113,6 +113,7 @@ class Evidence(StrEnum):
         "another id of a canonical model (the developer's name for its dated id, its release month, or 'X.0')"
     )
     SAME_NAME = "same name as a canonical model"
+    MONTH = "the one dated snapshot of the month its name gives"
     AMBIGUOUS = "could be more than one canonical model"
     NO_MATCH = "no canonical model matches"
 
@@ -510,6 +511,7 @@ def identify(clusters: Sequence[ModelCluster], curation: Curation | None = None)
         listing = (
             _attach(cluster, keys[cluster.id], index, tags, providers)
             or _ollama_default(cluster, keys[cluster.id], index)
+            or _month_snapshot(cluster, keys[cluster.id], index)
             or _unresolved(cluster, keys[cluster.id], index)
         )
         listings.append(listing)
@@ -1019,6 +1021,54 @@ def _ollama_default(cluster: ModelCluster, keys: set[Key], index: _Index) -> Lis
         return None
     ranked = sorted(found, key=lambda m: (min(_size_value(t) for t in index.sizes[m]), m))
     return _listing(cluster, Evidence.VARIANT, ranked[0])
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ID_DATE = re.compile(r"-20\d\d(0[1-9]|1[0-2])[0-3]\d$")  # 'claude-3-5-sonnet-20240620'
+
+
+def _month_snapshot(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing | None:
+    """A name that ends in a month ('Claude-Sonnet-3.5-June', 'GPT-4o-Aug': Poe's names for dated
+    snapshots) is the one model of that name, its words in any order, whose id is dated in that month
+    (claude-3-5-sonnet-20240620)."""
+    orgs = _orgs(cluster.records)
+    found: set[str] = set()
+    for key in keys:
+        month = _MONTHS.get(key[-1]) if len(key) > 2 else None
+        if month is None:
+            continue
+        body = key[:-1]
+        named = index.matches({body}, orgs) | {
+            m for m in index.loose({body}) if not (orgs and index.orgs[m] and not orgs & index.orgs[m])
+        }
+        found |= {
+            m
+            for m in named
+            if (date_tag := _ID_DATE.search(m))
+            and int(date_tag[1]) == month
+            and any(sorted(k) == sorted(body) for k in index.keys_of[m])
+        }
+    return _listing(cluster, Evidence.MONTH, next(iter(found))) if len(found) == 1 else None
 
 
 def _unresolved(cluster: ModelCluster, keys: set[Key], index: _Index) -> Listing:

@@ -327,6 +327,30 @@ def test_a_dated_snapshot_served_with_a_speed_tier_is_a_listing_of_the_model() -
     assert model_of(identity, spot.source_key) == model_of(identity, flash.source_key)
 
 
+def test_a_month_named_listing_is_the_dated_snapshot_of_that_month() -> None:
+    """Poe's 'Claude-Sonnet-3.5-June' is the 20240620 snapshot, 'GPT-4o-Aug' the 20240806 one; a month no
+    snapshot has stays unresolved."""
+    june = rec(LS, "claude-3-5-sonnet-20240620", name="Claude 3.5 Sonnet", organization="anthropic")
+    october = rec(LS, "claude-3-5-sonnet-20241022", name="Claude 3.5 Sonnet", organization="anthropic")
+    may = rec(LS, "gpt-4o-2024-05-13", name="GPT-4o", organization="openai")
+    august = rec(LS, "gpt-4o-2024-08-06", name="GPT-4o", organization="openai")
+    plain = rec(LS, "gpt-4o", name="GPT-4o", organization="openai")
+    poe = [
+        rec(
+            MD,
+            "poe/anthropic/claude-sonnet-3.5-june",
+            name="Claude-Sonnet-3.5-June",
+            organization="anthropic",
+        ),
+        rec(MD, "poe/openai/gpt-4o-aug", name="GPT-4o-Aug", organization="openai"),
+        rec(MD, "poe/openai/gpt-4o-dec", name="GPT-4o-Dec", organization="openai"),
+    ]
+    identity = run(june, october, may, august, plain, *poe)
+    assert model_of(identity, poe[0].source_key) == model_of(identity, june.source_key)
+    assert model_of(identity, poe[1].source_key) == model_of(identity, august.source_key)
+    assert model_of(identity, poe[2].source_key) is None
+
+
 def test_a_quantisers_namespace_and_a_serving_providers_name_are_no_model_of_their_own() -> None:
     kimi = rec(LS, "kimi-k2.5", name="Kimi K2.5", organization="moonshotai")
     r1 = rec(LS, "deepseek-r1", name="DeepSeek-R1", organization="deepseek")
