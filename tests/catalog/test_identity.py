@@ -111,18 +111,18 @@ def test_moving_alias_is_never_a_model() -> None:
 
 
 def test_curation_attaches_promotes_and_keeps() -> None:
-    june = rec(MD, "poe/anthropic/claude-sonnet-3.5-june", name="Claude-Sonnet-3.5-June")
-    snapshot = rec(LS, "claude-3-5-sonnet-20240620", name="Claude 3.5 Sonnet", organization="anthropic")
+    classic = rec(MD, "poe/openai/gpt-4-classic", name="GPT-4-Classic")  # Poe's name for GPT-4 (0613)
+    snapshot = rec(LS, "gpt-4-0613", name="GPT-4", organization="openai")
     router = rec(MD, "kilo/kilo-auto/frontier", name="Kilo Auto Frontier")
-    assert model_of(run(snapshot, june), june.source_key) is None
+    assert model_of(run(snapshot, classic), classic.source_key) is None
     decisions = Curation(
         decisions=[
-            Decision(listing="poe/anthropic/claude-sonnet-3.5-june", attach="claude-3-5-sonnet-20240620"),
+            Decision(listing="poe/openai/gpt-4-classic", attach="gpt-4-0613"),
             Decision(listing="kilo/kilo-auto/frontier", keep=True),
         ]
     )
-    identity = run(snapshot, june, router, curation=decisions)
-    assert model_of(identity, june.source_key) == "claude-3-5-sonnet-20240620"
+    identity = run(snapshot, classic, router, curation=decisions)
+    assert model_of(identity, classic.source_key) == "gpt-4-0613"
     assert model_of(identity, router.source_key) is None
     promoted = run(
         router, curation=Curation(decisions=[Decision(listing="frontier", promote=True, developer="unknown")])
