@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.processes import pid_alive
 from core.settings import GraphSettings
 
 from .errors import ServerStartError
@@ -46,21 +47,6 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-def _pid_alive(pid: int) -> bool:
-    try:  # reap it if it is our own child, or a finished server would linger as a zombie
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class EmbeddedServer:
@@ -91,9 +77,9 @@ class EmbeddedServer:
                 return False
             os.kill(state.pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout_s
-            while _pid_alive(state.pid) and time.monotonic() < deadline:
+            while pid_alive(state.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _pid_alive(state.pid):
+            if pid_alive(state.pid):
                 os.kill(state.pid, signal.SIGKILL)
             self.state_file.unlink(missing_ok=True)
             return True
@@ -105,7 +91,7 @@ class EmbeddedServer:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
         state = ServerState(**raw)
-        if _pid_alive(state.pid) and _port_open(state.bolt_port):
+        if pid_alive(state.pid) and _port_open(state.bolt_port):
             return state
         self.state_file.unlink(missing_ok=True)
         return None

@@ -28,6 +28,7 @@ from catalog.readers.base import Reader
 from catalog.readers.models_dev import ModelsDevReader
 from catalog.sources import READERS, SHARED_LAYOUT
 from core.errors import InvalidInput, LlmxError, NotFound
+from core.processes import pid_alive
 from core.settings import Settings
 
 from .context import AppContext
@@ -82,20 +83,10 @@ def _status(row: Job) -> JobStatus:
     )  # fmt: skip
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _runner_gone(runner: str, host: str) -> bool:
     """True when `runner` ("<host>:<pid>") names a process on this host that no longer exists."""
     runner_host, _, pid = runner.rpartition(":")
-    return runner_host == host and pid.isdigit() and not _pid_alive(int(pid))
+    return runner_host == host and pid.isdigit() and not pid_alive(int(pid))
 
 
 class JobRunner:
