@@ -125,9 +125,33 @@ def test_a_create_all_database_is_adopted_with_its_rows(db_url: str) -> None:
             assert s.scalar(select(User.name).where(User.id == user_id)) == "old@acme"
             assert s.scalar(select(AdapterActivation.adapter)) == "x"
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT v0 FROM casbin_rule")).scalars().all() == ["x"]
+            rules = conn.execute(text("SELECT v0, v2, v3 FROM casbin_rule ORDER BY id")).all()
+        # the admin's edited rule kept; rights added by later releases (0003: quarantine) joined it
+        assert [tuple(r) for r in rules] == [("x", "y", "z"), ("admin", "quarantine", "read")]
         key = accounts.create_key(db, user_id, ttl_days=1)  # the adopted tables take new rows
         assert key.token and key.key.user_id == user_id
+    finally:
+        db.close()
+
+
+def test_a_later_right_joins_a_seeded_policy_once_and_an_empty_one_is_left_to_the_seed(
+    db_url: str,
+) -> None:
+    db = StateDb(db_url)
+    try:
+        count = "SELECT count(*) FROM casbin_rule WHERE v2 = 'quarantine'"
+        with db.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0002")
+            conn.execute(
+                text("INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES ('p', 'a', '*', 'b', 'c')")
+            )
+            command.upgrade(alembic_config(conn), "head")
+            assert conn.execute(text(count)).scalar_one() == 1
+            command.downgrade(alembic_config(conn), "0002")
+            assert conn.execute(text(count)).scalar_one() == 0
+            conn.execute(text("DELETE FROM casbin_rule"))
+            command.upgrade(alembic_config(conn), "head")  # empty: the API seeds it from policy.csv
+            assert conn.execute(text(count)).scalar_one() == 0
     finally:
         db.close()
 
