@@ -277,7 +277,8 @@ ATTRIBUTES: dict[str, Attribute] = {a.name: a for a in (
     ),
     Attribute(
         "price",
-        cue=_rx(r"\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$|\bper (million|1m)\b"),
+        cue=_rx(r"(?<!stock )(?<!share )\bpric\w*|\bcosts?\b|\bhow much\b|\bexpensive\b|\bcheap\w*|\busd\b|\$"
+                r"|\bper (million|1m)\b"),
         template="MODEL_PRICES", unit="USD per million tokens", overview=False, quantity=True,
         more=_rx(r"\b(more expensive|pricier|costlier|costs? more|dearer|higher[- ]priced)\b"),
         less=_rx(r"\b(cheaper|cheapest|less expensive|costs? less|lower[- ]priced|more affordable|best value)\b"),
@@ -318,3 +319,51 @@ def all_attributes() -> Iterator[Attribute]:
 def graph_facts() -> list[Attribute]:
     """The attributes read from a model's own node and edges (the MODEL_FACTS template)."""
     return [a for a in ATTRIBUTES.values() if a.template == "MODEL_FACTS" and a.sentence is not None]
+
+
+@dataclass(frozen=True)
+class OrgAttribute:
+    """One thing the catalog holds about an organisation: an `Organization` node property
+    (`graph_property`, one of kg.schema.ORGANIZATION_FIELDS; a test checks it) or, with None, what is
+    read from its models (how many, which, the latest). `cue` finds the words that ask for it."""
+
+    name: str
+    cue: re.Pattern[str]
+    graph_property: str | None
+    label: str
+
+
+# fmt: off
+ORG_ATTRIBUTES: dict[str, OrgAttribute] = {a.name: a for a in (
+    OrgAttribute("country", _rx(r"\bcountry\b|\bwhere\b|\bbased\b|\blocated\b|\bheadquarter\w*|\bhq\b|\bnationality\b"),
+                 "country", "country"),
+    OrgAttribute("kind", _rx(r"\b(kind|type|sort) of\b|\bnon-?profit\b|\bcompany\b|\bstartup\b|\buniversity\b"),
+                 "kind", "kind (company, nonprofit ...)"),
+    OrgAttribute("website", _rx(r"\bweb ?sites?\b|\bsite\b|\burl\b|\bhome ?page\b|\bweb ?page\b|\blink\b"),
+                 "website", "website"),
+    OrgAttribute("models", _rx(r"\bmodels?\b|\bllms?\b|\breleas\w*|\blaunch\w*|\bmak\w*|\bmade\b|\bbuil[dt]\w*"
+                               r"|\bproducts?\b|\boffer\w*|\blatest\b|\bnewest\b|\bopen[- ]?(weights?|source)\b"
+                               r"|\bcatalog\w*|\bnews\b|\babout\b|\boverview\b|\bprofile\b"),
+                 None, "models (how many, which, the latest, how many with open weights)"),
+)}
+# fmt: on
+
+
+def held_labels(about: Literal["model", "organization"]) -> str:
+    """What the catalog holds about a model or an organisation, as a refusal states it."""
+    labels = ORG_ATTRIBUTES.values() if about == "organization" else ATTRIBUTES.values()
+    names = [a.label for a in labels]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def cues(about: Literal["model", "organization"]) -> list[re.Pattern[str]]:
+    """The cue patterns of what the catalog holds about a model or an organisation."""
+    if about == "organization":
+        return [a.cue for a in ORG_ATTRIBUTES.values()]
+    return [a.cue for a in ATTRIBUTES.values() if a.cue is not None]
+
+
+def asks_held(text: str, about: Literal["model", "organization"]) -> bool:
+    """Whether `text` (the words that ask) names something the catalog holds about a model or an
+    organisation: a registry cue, or an organisation attribute's cue."""
+    return any(cue.search(text) for cue in cues(about))

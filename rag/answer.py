@@ -19,6 +19,7 @@ from rag.contracts import GroundingCheck, Slots
 from rag.grounding import check_grounding, replaced
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
+from rag.scope import refusal as scope_refusal
 from rag.verdict import verdict
 
 ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not graph facts
@@ -70,6 +71,9 @@ class Answerer:
         numbered = result.evidence[: self.max_evidence]
         family = result.analysis.family
         from_facts = family not in ARTICLE_FAMILIES
+        if (scope := result.analysis.slots.out_of_scope) is not None:  # what the catalog does not hold
+            names = [e.name for e in result.analysis.slots.entities if e.kind in ("Model", "Organization")]
+            return self._build(result, numbered, scope_refusal(scope, names), [], True, timings)
         key = key_facts(result, numbered) if from_facts else []
         if not numbered or (from_facts and not key) or unknown_subject(result):
             return self._build(
@@ -111,8 +115,13 @@ class Answerer:
                 reason = "does not state the key facts" if checked is None else None
                 grounding, checked = replaced(grounding, text, reason), None
             text, cited = checked if checked is not None else compose(key)
-        elif not grounding.passed or not says_something(text) or not cited:  # no grounded answer
-            reason = None if not grounding.passed else "says nothing the evidence backs"
+        elif (
+            not grounding.passed
+            or not says_something(text)
+            or not cited
+            or not addresses(result.question, [numbered[n - 1] for n in cited])
+        ):  # no grounded answer, or one whose evidence is about something else
+            reason = None if not grounding.passed else "says nothing the evidence backs on what was asked"
             grounding = replaced(grounding, text, reason)
             text, cited, refused = refusal_text(result, numbered), nearest(numbered), True
         timings["ground"] = _ms(mark)
@@ -141,6 +150,31 @@ def says_something(text: str) -> bool:
     """More than citations and filler: a reply of '[1]' or 'The answer is: [1]' answers nothing."""
     words = re.findall(r"[A-Za-z0-9]{2,}", re.sub(r"\[[\d, ]+\]", " ", text))
     return len([w for w in words if w.lower() not in ("the", "answer", "is")]) >= 2
+
+
+# Words of asking, not of the asked thing.
+# fmt: off
+_ASKING_WORDS = frozenset({
+    "what", "whats", "who", "whos", "whom", "which", "when", "where", "why", "how", "does", "did", "do", "is", "are",
+    "was", "were", "can", "could", "will", "would", "should", "tell", "give", "show", "me", "about", "please", "any",
+    "some", "there", "their", "they", "them", "this", "that", "these", "those", "have", "has", "had", "get", "today",
+    "now", "currently", "latest", "new", "recent", "recently", "know", "explain", "describe", "info", "information",
+})
+# fmt: on
+ADDRESS_SHARE = 0.6  # share of the question's own words the cited evidence must contain
+
+
+def addresses(question: str, cited: Sequence[Evidence]) -> bool:
+    """Whether the cited evidence is about what an open question asks: it holds most of the
+    question's content words (compared on their first five letters, so 'forecasts' finds
+    'forecasting'). An article on AI weather forecasting does not address 'weather in paris today'."""
+    words = {w[:5] for w in re.findall(r"[a-z0-9]{3,}", question.lower()) if w not in _ASKING_WORDS}
+    words -= {w[:5] for w in ("the", "and", "for", "with", "from")}
+    if not words:
+        return True
+    text = " ".join(_support_text(e) for e in cited).lower()
+    found = sum(1 for w in words if w in text)
+    return found >= ADDRESS_SHARE * len(words)
 
 
 def key_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tuple[int, Evidence]]:

@@ -202,6 +202,21 @@ class QueryPlan(BaseModel):
     comparison: Comparison | None = None
 
 
+class OutOfScope(BaseModel):
+    """What a question asks that the catalog does not hold: it is refused, saying what the catalog knows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["attribute", "unknown_model", "subject"] = Field(
+        description="attribute: a property the graph does not hold (a CEO, a stock price, a training cost); "
+        "unknown_model: a model name of a known series that no model has; subject: not about LLMs or AI."
+    )
+    asked: str = Field(description="The words of the question that ask it.")
+    about: Literal["model", "organization"] | None = Field(
+        None, description="Whose attribute was asked, for kind=attribute."
+    )
+
+
 class Slots(BaseModel):
     """What question analysis understood, beyond the family."""
 
@@ -233,6 +248,9 @@ class Slots(BaseModel):
     search_text: str = Field("", description="What vector and keyword search look for.")
     understood: str | None = Field(
         None, description="The question as analysed, when short forms or misspellings were written out."
+    )
+    out_of_scope: OutOfScope | None = Field(
+        None, description="Set when the question asks what the catalog does not hold (see rag.scope)."
     )
 
 

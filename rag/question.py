@@ -41,6 +41,7 @@ from core import attributes as registry
 from core.linking import GENERIC_WORDS, STOPWORDS, CatalogEntity, EntityLinker, TypoCorrector, normalise
 from kg import qa_queries
 from kg.store import GraphStore
+from rag import scope
 from rag.contracts import (
     Comparison,
     Condition,
@@ -48,6 +49,7 @@ from rag.contracts import (
     Family,
     Filters,
     LinkedEntity,
+    OutOfScope,
     QueryPlan,
     QuestionAnalysis,
     Slots,
@@ -178,6 +180,13 @@ _SERIES = _rx(
     r"|develops?|developed|creates?|created|trains?|trained|behind|owns?|releases?|released)\s+(the\s+)?"
     r"(?P<series>[a-z][\w.-]*)(\s+(models?|llms?|family|series|line))?\s*\??\s*$"
 )
+# A series word and a version number ("gpt-8", "claude 7", "gemini 2.5"), not a size ("gemma 27b").
+_VERSIONED = _rx(
+    r"\b(?P<word>[a-z]{2,})[- ]?v?(?P<version>\d+(?:\.\d+)?)(?![\d.]*\s*(?:[bmkt]|x\d)\b)(?![\w.])"
+)
+# Families whose answer depends on the words that ask (an overview, a profile, a count, an attribute):
+# their ask is checked against what the graph holds (rag.scope).
+_ASKED_BY_WORDS = frozenset({"attribute", "compare", "organization", "count", "open"})
 _FUZZY_CUTOFF = 88.0
 _MAX_NGRAM = 8
 DEFAULT_LIMIT = 10
@@ -222,6 +231,12 @@ class QuestionAnalyzer:
             {normalise(n) for e in people for n in (e.name, *_linkable(e.aliases))} - {""}
         )
         self._typos = TypoCorrector((e.name for e in self.entities.values()), CUE_VOCABULARY)
+        # Series words: the leading word of at least three model names ("gpt", "llama", "gemini").
+        leads: dict[str, int] = {}
+        for e in self.entities.values():
+            if e.kind == "Model" and (m := re.match(r"[a-z]{2,}", normalise(e.name))):
+                leads[m.group()] = leads.get(m.group(), 0) + 1
+        self._series_words = {w for w, n in leads.items() if n >= 3 and w not in _QUESTION_WORDS}
 
     @classmethod
     def from_store(
@@ -430,6 +445,9 @@ class QuestionAnalyzer:
             family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
         else:
             family = "open"
+        out_of_scope = self._out_of_scope(q, links, family, attributes)
+        if out_of_scope is not None:  # refused: an organisation named in it makes no profile request
+            family = "open"
         comparison = _comparison(rest, attributes) if family == "compare" else None
         if comparison is not None and comparison.attribute not in attributes:
             attributes = [comparison.attribute, *attributes]
@@ -442,8 +460,11 @@ class QuestionAnalyzer:
             group_by="organization" if family == "count" and _PER_ORG.search(rest) else None,
             entities=links.names, resolved_from_history=False, search_text=q, comparison=comparison,
             lineage_direction=_lineage_direction(q, links) if family == "lineage" else None,
+            out_of_scope=out_of_scope,
         )  # fmt: skip
         analysis = QuestionAnalysis(family=family, slots=slots)
+        if out_of_scope is not None:
+            return analysis
         if family in ("open", "organization") and not models and not orgs:
             series = self._series(rest)
             if series is not None:  # "who makes the gemini models": the developer of most of them
@@ -454,6 +475,39 @@ class QuestionAnalyzer:
                 )  # fmt: skip
                 return analysis
         return _with_plan(analysis, rest)
+
+    def _out_of_scope(
+        self, q: str, links: _Links, family: Family, attributes: list[str]
+    ) -> OutOfScope | None:
+        """What the question asks that the catalog does not hold (see rag.scope): a model name of a
+        known series that no model has, an attribute of a model or organisation the graph does not
+        hold, or (an open question, nothing linked) a subject outside LLMs and AI."""
+        marked = scope.mark(q, links.spans)
+        if (unknown := self._unknown_model(marked)) is not None:
+            return OutOfScope(kind="unknown_model", asked=unknown)
+        found = scope.unheld_attribute(
+            marked,
+            model=bool(links.get("Model")),
+            org=bool(links.get("Organization")),
+            asks=family in _ASKED_BY_WORDS,
+        )
+        if found is not None:
+            return found
+        if family == "open" and not links.ids and not attributes:
+            return scope.off_subject(marked)
+        return None
+
+    def _unknown_model(self, marked: str) -> str | None:
+        """'gpt-8', 'gemini 9 ultra': a series word and a version that starts no model's name."""
+        for m in _VERSIONED.finditer(marked):
+            word, version = m.group("word").lower(), m.group("version")
+            if word not in self._series_words or (version.isdigit() and int(version) >= 1000):
+                continue
+            key = normalise(f"{word} {version}")
+            at = bisect_left(self._model_keys, key)
+            if not (at < len(self._model_keys) and self._model_keys[at].startswith(key)):
+                return m.group(0).strip()
+        return None
 
     def _series(self, text: str) -> str | None:
         """The series a "who makes the X models" question names: a word that starts model names."""

@@ -365,3 +365,38 @@ def test_an_organisation_overview_names_its_latest_models() -> None:
             "fact:llama-4:developer",
             "fact:llama-3:developer",
         ], question
+
+
+def test_what_the_catalog_does_not_hold_is_refused_saying_what_it_holds() -> None:
+    from rag.contracts import OutOfScope
+
+    model = ScriptedGenerator("Meta is a company based in US [1].")
+    org = _facts(("fact:org:meta", {"country": "US"}, "Meta is a company based in US"))
+    scope = OutOfScope(kind="attribute", asked="chief executive", about="organization")
+    meta = LinkedEntity(id="meta", kind="Organization", name="Meta", surface="meta")
+    result = result_for("who is the chief executive of meta", org, family="open", org_ids=["meta"],
+                        entities=[meta], out_of_scope=scope)  # fmt: skip
+    answer = Answerer(model).answer(result)
+    assert answer.refused and answer.citations == [] and model.calls == 0
+    assert answer.answer.startswith(
+        "The knowledge graph does not say: the catalog holds no 'chief executive' about Meta."
+    )
+    assert "country" in answer.answer and "website" in answer.answer  # what it does hold
+
+
+FORECAST = Evidence(
+    kind="article", id="graphcast#0", title="GraphCast", date="2023-11-14", source="deepmind.google",
+    text="GraphCast, a machine learning model from Google DeepMind, forecasts the weather ten days ahead.",
+)  # fmt: skip
+
+
+def test_an_open_answer_needs_evidence_about_what_was_asked() -> None:
+    reply = "GraphCast forecasts the weather ten days ahead [1]."
+    off = Answerer(ScriptedGenerator(reply)).answer(
+        result_for("will it be sunny in rome on saturday", [FORECAST], family="open")
+    )
+    assert off.refused, off.answer
+    on = Answerer(ScriptedGenerator(reply)).answer(
+        result_for("what does graphcast forecast", [FORECAST], family="open")
+    )
+    assert not on.refused and on.answer == reply

@@ -262,3 +262,78 @@ def test_typo_correction_leaves_known_words_and_ambiguity_alone() -> None:
     assert typos.correct("gpt-4o mnini contxt")[0] == "gpt-4o mini context"
     for untouched in ("in what order were they released", "sonet", "which is larger", "Mistral Large 2"):
         assert typos.correct(untouched)[0] == untouched  # known words; a name word needs a name or number
+
+
+# -- scope: what the catalog does not hold is refused, not answered with what is near -------------
+SCOPE_ENTITIES = [
+    *ENTITIES,
+    NamedEntity("gpt-4", "Model", "GPT-4", ("gpt-4",), "openai"),
+    NamedEntity("gpt-3-5-turbo", "Model", "GPT-3.5 Turbo", ("gpt-3.5-turbo",), "openai"),
+    NamedEntity("claude-3-haiku", "Model", "Claude 3 Haiku", ("claude-3-haiku",), "anthropic"),
+    NamedEntity("llama-3-8b", "Model", "Llama 3 8B", ("llama-3-8b",), "meta"),
+]
+
+
+@pytest.fixture(scope="module")
+def scope_analyzer() -> QuestionAnalyzer:
+    return QuestionAnalyzer(SCOPE_ENTITIES, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "asked"),
+    [
+        ("who is the chief executive of meta", "attribute", "chief executive"),
+        ("what is anthropic's market cap", "attribute", "market cap"),
+        ("how many staff does mistral have", "attribute", "staff"),
+        ("meta share price right now", "attribute", "share price"),
+        ("who founded openai", "attribute", "founded"),
+        ("when was anthropic founded", "attribute", "founded"),
+        ("how much vram does llama 3.1 70b need", "attribute", "vram"),
+        ("what did gpt-4o cost to train", "attribute", "cost to train"),
+        ("how many layers has claude 3 opus got", "attribute", "layers"),
+        ("what's the weather like in rome", "subject", "what's the weather like in rome"),
+        ("what is the gpt-9 context window", "unknown_model", "gpt-9"),
+        ("is claude 8 any good", "unknown_model", "claude 8"),
+    ],
+)
+def test_what_the_catalog_does_not_hold_is_out_of_scope(
+    scope_analyzer: QuestionAnalyzer, question: str, kind: str, asked: str
+) -> None:
+    analysis = scope_analyzer.analyze(question)
+    scope = analysis.slots.out_of_scope
+    assert scope is not None and (scope.kind, scope.asked) == (kind, asked), analysis.slots
+    assert analysis.family == "open" and analysis.plan is None  # no organisation profile, no list
+
+
+@pytest.mark.parametrize(
+    ("question", "family"),
+    [
+        ("where is anthropic based", "organization"),
+        ("what's openai's website", "organization"),
+        ("how many models does meta have", "count"),
+        ("what is the context window of gpt-4o", "attribute"),
+        ("how many tokens can claude 3 opus read", "attribute"),
+        ("how much does gpt-4o cost", "attribute"),
+        ("can i download the weights of llama 3.1 70b", "attribute"),
+        ("how big is llama 3.1 70b", "attribute"),
+        ("up to when is gpt-4o trained", "attribute"),
+        ("latest news on ai safety", "news"),
+        ("what is a mixture of experts model", "open"),
+        ("which llama 3 models are there", "list"),
+        ("tell me about mistral", "organization"),
+    ],
+)
+def test_what_the_catalog_holds_stays_in_scope(
+    scope_analyzer: QuestionAnalyzer, question: str, family: str
+) -> None:
+    analysis = scope_analyzer.analyze(question)
+    assert analysis.slots.out_of_scope is None, analysis.slots.out_of_scope
+    assert analysis.family == family
+
+
+def test_organisation_attributes_are_properties_the_graph_holds() -> None:
+    from core.attributes import ORG_ATTRIBUTES
+    from kg.schema import ORGANIZATION_FIELDS
+
+    properties = {a.graph_property for a in ORG_ATTRIBUTES.values() if a.graph_property}
+    assert properties and properties <= ORGANIZATION_FIELDS
