@@ -71,6 +71,8 @@ def chat(
         message = Message(
             conversation_id=conv_id, question=question.strip(), answer=record.answer,
             citations=[c.model_dump() for c in record.citations], created_at=utcnow(),
+            family=record.family, template=record.template,
+            plan=record.plan.model_dump(mode="json") if record.plan else None,
         )  # fmt: skip
         s.add(message)
         s.flush()
@@ -96,6 +98,9 @@ class ConversationTurn(BaseModel):
     answer: str
     citations: list[CitationRecord]
     created_at: datetime | None = None
+    family: str | None = Field(None, description="The question family recognised (unrecorded: null).")
+    template: str | None = Field(None, description="The vetted Cypher template that answered, if any.")
+    plan: QueryPlan | None = Field(None, description="The typed query plan compiled to Cypher, if any.")
 
 
 class ConversationSummary(BaseModel):
@@ -171,6 +176,9 @@ def history(db: StateDb, *, user_id: int, conversation_id: str) -> list[Conversa
                 answer=m.answer,
                 citations=[CitationRecord(**c) for c in m.citations],
                 created_at=_aware(m.created_at) if m.created_at else None,
+                family=m.family,
+                template=m.template,
+                plan=QueryPlan.model_validate(m.plan) if m.plan else None,
             )  # fmt: skip
             for m in rows
         ]

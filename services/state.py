@@ -89,6 +89,10 @@ class Message(Base):
     answer: Mapped[str] = mapped_column(Text)
     citations: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # How the question was understood, so a reopened conversation still shows it (no question text).
+    family: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    template: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    plan: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
 
 
 class Feedback(Base):

@@ -97,6 +97,9 @@ class Turn(_Model):
     answer: str
     citations: list[Citation] = Field(default_factory=list)
     created_at: str | None = None
+    family: str | None = None
+    template: str | None = None
+    plan: dict[str, Any] | None = None
 
 
 class ConversationSummary(_Model):

@@ -67,6 +67,11 @@ def test_each_user_lists_and_reads_only_their_own_conversations(world: World) ->
     assert [t["question"] for t in turns] == [QUESTION, "And who develops it?"]
     assert turns[0]["answer"] == first["answer"] and turns[0]["message_id"] == first["message_id"]
     assert [c["n"] for c in turns[0]["citations"]] == [c["n"] for c in first["citations"]]
+    # a reopened turn still says how its question was understood, as the live answer did
+    assert {k: turns[0][k] for k in ("family", "template", "plan")} == {
+        k: first[k] for k in ("family", "template", "plan")
+    }
+    assert turns[0]["family"]
     for who, conv in ((B, older), (C, newer), (A, theirs)):
         response = world.client.get(f"/v1/conversations/{conv}", headers=world.headers(*who))
         assert response.status_code == 404, (who, response.text)

@@ -129,6 +129,8 @@ def test_chat_lists_past_conversations_and_reopens_one(ui_world: UiWorld) -> Non
     [turn] = at.session_state["chat.turns"]
     assert turn["question"] == question and turn["answer"] == reply.answer
     assert reply.answer in texts(at)
+    assert turn["family"] == reply.family, "a reopened answer still says how it was understood"
+    assert f"Question family: **{reply.family}**" in texts(at)
 
 
 def test_chat_for_a_viewer_has_no_feedback_buttons(ui_world: UiWorld) -> None:

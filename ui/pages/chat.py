@@ -36,7 +36,8 @@ with st.sidebar:
                 st.session_state[CONV] = conv.id
                 st.session_state[TURNS] = [
                     {"question": t.question, "answer": t.answer, "citations": t.citations,
-                     "message_id": t.message_id, "conversation_id": conv.id}
+                     "message_id": t.message_id, "conversation_id": conv.id, "family": t.family,
+                     "template": t.template, "plan": t.plan}
                     for t in reopened
                 ]  # fmt: skip
                 st.rerun()
@@ -76,7 +77,7 @@ def render_turn(turn: dict[str, Any]) -> None:
         with st.expander("How the question was understood", icon=":material/account_tree:"):
             family, template, plan = turn.get("family"), turn.get("template"), turn.get("plan")
             if family is None:
-                st.caption("Not recorded for turns of a reopened conversation.")
+                st.caption("Not recorded for this answer (given before the API kept it).")
             else:
                 st.markdown(f"Question family: **{family}**")
                 st.markdown(
