@@ -49,7 +49,6 @@ from rag.contracts import (
     Family,
     Filters,
     LinkedEntity,
-    OutOfScope,
     QueryPlan,
     QuestionAnalysis,
     Slots,
@@ -180,13 +179,6 @@ _SERIES = _rx(
     r"|develops?|developed|creates?|created|trains?|trained|behind|owns?|releases?|released)\s+(the\s+)?"
     r"(?P<series>[a-z][\w.-]*)(\s+(models?|llms?|family|series|line))?\s*\??\s*$"
 )
-# A series word and a version number ("gpt-8", "claude 7", "gemini 2.5"), not a size ("gemma 27b").
-_VERSIONED = _rx(
-    r"\b(?P<word>[a-z]{2,})[- ]?v?(?P<version>\d+(?:\.\d+)?)(?![\d.]*\s*(?:[bmkt]|x\d)\b)(?![\w.])"
-)
-# Families whose answer depends on the words that ask (an overview, a profile, a count, an attribute):
-# their ask is checked against what the graph holds (rag.scope).
-_ASKED_BY_WORDS = frozenset({"attribute", "compare", "organization", "count", "open"})
 _FUZZY_CUTOFF = 88.0
 _MAX_NGRAM = 8
 DEFAULT_LIMIT = 10
@@ -445,7 +437,10 @@ class QuestionAnalyzer:
             family = "list"  # a year alone makes no list: "Who won the 2022 world cup?"
         else:
             family = "open"
-        out_of_scope = self._out_of_scope(q, links, family, attributes)
+        out_of_scope = scope.check(
+            scope.mark(q, links.spans), family, models=bool(models), orgs=bool(orgs),
+            linked=bool(links.ids), asked=bool(attributes), series=self._series_words, model_keys=self._model_keys,
+        )  # fmt: skip
         if out_of_scope is not None:  # refused: an organisation named in it makes no profile request
             family = "open"
         comparison = _comparison(rest, attributes) if family == "compare" else None
@@ -475,39 +470,6 @@ class QuestionAnalyzer:
                 )  # fmt: skip
                 return analysis
         return _with_plan(analysis, rest)
-
-    def _out_of_scope(
-        self, q: str, links: _Links, family: Family, attributes: list[str]
-    ) -> OutOfScope | None:
-        """What the question asks that the catalog does not hold (see rag.scope): a model name of a
-        known series that no model has, an attribute of a model or organisation the graph does not
-        hold, or (an open question, nothing linked) a subject outside LLMs and AI."""
-        marked = scope.mark(q, links.spans)
-        if (unknown := self._unknown_model(marked)) is not None:
-            return OutOfScope(kind="unknown_model", asked=unknown)
-        found = scope.unheld_attribute(
-            marked,
-            model=bool(links.get("Model")),
-            org=bool(links.get("Organization")),
-            asks=family in _ASKED_BY_WORDS,
-        )
-        if found is not None:
-            return found
-        if family == "open" and not links.ids and not attributes:
-            return scope.off_subject(marked)
-        return None
-
-    def _unknown_model(self, marked: str) -> str | None:
-        """'gpt-8', 'gemini 9 ultra': a series word and a version that starts no model's name."""
-        for m in _VERSIONED.finditer(marked):
-            word, version = m.group("word").lower(), m.group("version")
-            if word not in self._series_words or (version.isdigit() and int(version) >= 1000):
-                continue
-            key = normalise(f"{word} {version}")
-            at = bisect_left(self._model_keys, key)
-            if not (at < len(self._model_keys) and self._model_keys[at].startswith(key)):
-                return m.group(0).strip()
-        return None
 
     def _series(self, text: str) -> str | None:
         """The series a "who makes the X models" question names: a word that starts model names."""

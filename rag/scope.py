@@ -18,10 +18,12 @@ Three checks, on the question with its linked names replaced by `@` (so a name i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
 from typing import Literal, cast
 
 from core import attributes as registry
+from core.linking import normalise
 from rag.contracts import OutOfScope
 
 About = Literal["model", "organization"]
@@ -65,6 +67,44 @@ _DOMAIN = _rx(r"\bai\b|\ba\.i\.|\bllms?\b|\bmodels?\b|\bgpt\w*|\bchat ?bots?\b|\
               r"|\bsafety\b|\bgpus?\b|\bapis?\b|\bcontext window\b|\bnews\b|\bheadlines\b|\bartificial\b|\brobot\w*"
               r"|\bcompute\b|\bdatasets?\b|\bhallucinat\w*|\bcoding assistant\w*|\bcopilot\b")
 # fmt: on
+
+
+# A series word and a version number ("gpt-8", "claude 7", "gemini 2.5"), not a size ("gemma 27b").
+_VERSIONED = _rx(
+    r"\b(?P<word>[a-z]{2,})[- ]?v?(?P<version>\d+(?:\.\d+)?)(?![\d.]*\s*(?:[bmkt]|x\d)\b)(?![\w.])"
+)
+# Families whose answer depends on the words that ask (an overview, a profile, a count, an attribute);
+# lineage, news, rank and list questions say what they ask with their own words.
+_ASKED_BY_WORDS = frozenset({"attribute", "compare", "organization", "count", "open"})
+
+
+def check(
+    marked: str, family: str, *, models: bool, orgs: bool, linked: bool, asked: bool,
+    series: Collection[str], model_keys: Sequence[str],
+) -> OutOfScope | None:  # fmt: skip
+    """What a question (`marked`: its linked names as `@`) asks that the catalog does not hold: a model
+    name of a known series that no model has, an attribute of a model or organisation the graph does
+    not hold, or (an open question, nothing linked, no attribute asked) a subject outside LLMs and AI."""
+    if (unknown := unknown_model(marked, series, model_keys)) is not None:
+        return OutOfScope(kind="unknown_model", asked=unknown)
+    found = unheld_attribute(marked, model=models, org=orgs, asks=family in _ASKED_BY_WORDS)
+    if found is not None:
+        return found
+    return off_subject(marked) if family == "open" and not linked and not asked else None
+
+
+def unknown_model(marked: str, series: Collection[str], model_keys: Sequence[str]) -> str | None:
+    """'gpt-8', 'gemini 9 ultra': a series word (the leading word of several model names) and a
+    version that starts no model's name (`model_keys`: normalised names, sorted)."""
+    for m in _VERSIONED.finditer(marked):
+        word, version = m.group("word").lower(), m.group("version")
+        if word not in series or (version.isdigit() and int(version) >= 1000):
+            continue
+        key = normalise(f"{word} {version}")
+        at = bisect_left(model_keys, key)
+        if not (at < len(model_keys) and model_keys[at].startswith(key)):
+            return m.group(0).strip()
+    return None
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> str:
