@@ -95,6 +95,7 @@ RESELLER_AFFIXES: dict[str, tuple[str, ...]] = {
     "vertex_ai": (r"[-@]0\d\d$",),
     "fireworks_ai": (r"-(?:us|eu)$",),
 }
+LATER_RELEASE_DAYS = 60  # a "-Thinking" id a provider dates this much after the model: its own release
 HYBRID_SHARE = 0.75  # the share of records stating `reasoning` that must say so for an open model
 _DATE_TAG = re.compile(r"(?:0[1-9]|1[0-2])[0-3]\d")  # MMDD ('0709'); a YYMM release tag starts with 2
 _PREVIEW = frozenset({"preview", "exp", "experimental"})
@@ -402,6 +403,19 @@ class _Index:
         "-Thinking" checkpoint published later (ERNIE 4.5 21B A3B Thinking) is a release of its own."""
         stated = self.reasoning.get(model_id, 0.5) >= 0.5  # most records call the model a reasoning one
         return stated and bool(self.released.get(model_id, set()) & _released(records))
+
+    def released_later(self, model_id: str, records: Sequence[ModelRecord]) -> bool:
+        """A provider lists the open model `records`' "-thinking" id as released months after the model
+        (ERNIE 4.5 VL 28B A3B in June 2025, its Thinking checkpoint in November): a release of its own,
+        even of a model its records call a reasoning one."""
+        if model_id not in self.open:
+            return False
+        own = self.released.get(model_id, set())
+        return any(
+            (source, provider) == (s, p) and (day - then).days > LATER_RELEASE_DAYS
+            for source, provider, day in _released(records)
+            for s, p, then in own
+        )
 
     def same_but_size(self, keys: Iterable[Key]) -> set[str]:
         """Models whose key equals one of `keys` once sizes go, when the sizes do not contradict: a
@@ -809,7 +823,8 @@ def _attach(
     serving variant, longest reading first (`variant_ladder`). 'thinking' is a mode only after a colon
     ('glm-5:thinking'), of a model that thinks (`_Index.thinks`) or that a provider lists released the
     same day as the listing (`_Index.same_release`): an open-weights lab's own "-Thinking" checkpoint
-    is a release of its own. A name whose model is not a thinker is never read as a shorter name's
+    is a release of its own, and so is one a provider dates months after the open model
+    (`_Index.released_later`). A name whose model is not a thinker is never read as a shorter name's
     mode ('deepseek-v3.2-exp-thinking' is not DeepSeek V3.2)."""
     same = index.matches(keys)  # the exact name: a re-upload or reseller alias, whoever's namespace
     if len(same) == 1:
@@ -830,7 +845,12 @@ def _attach(
             if undated or any(_CONTEXT_TIER.fullmatch(t) for t in dropped):  # not another snapshot's
                 found = {m for m in found if not index.dated(m)}
             if found and dropped & {"thinking", "think", "reasoning"} and not colon:
-                found = {m for m in found if index.thinks(m) or index.same_release(m, cluster.records)}
+                found = {
+                    m
+                    for m in found
+                    if (index.thinks(m) and not index.released_later(m, cluster.records))
+                    or index.same_release(m, cluster.records)
+                }
                 if not found:  # the model the name spells is not a thinker: never a shorter name's mode
                     return None
             if len(found) == 1:

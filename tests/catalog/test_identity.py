@@ -301,6 +301,39 @@ def test_thinking_listed_with_the_same_date_as_the_model_is_its_mode_a_later_one
         )
 
 
+def test_a_thinking_checkpoint_a_provider_dates_months_after_the_open_model_is_its_own_release() -> None:
+    """ERNIE 4.5 VL 28B A3B (June 2025) is called a reasoning model by most records, but the provider
+    that lists it dates its "-Thinking" id November 2025: a release of its own, not a mode of it."""
+
+    def ernie(released: date) -> list[ModelRecord]:
+        return [
+            *(
+                rec(
+                    MD,
+                    f"p{i}/baidu/ernie-4.5-vl-28b-a3b",
+                    organization="baidu",
+                    reasoning=True,
+                    open_weights=True,
+                )
+                for i in range(3)
+            ),
+            rec(LL, "baidu/ernie-4.5-vl-28b-a3b", organization="baidu", first_party=True, reasoning=True),
+            rec(MD, "novita-ai/baidu/ernie-4.5-vl-28b-a3b", organization="baidu", release_date=released),
+        ]
+
+    thinking = rec(
+        MD,
+        "novita-ai/baidu/ernie-4.5-vl-28b-a3b-thinking",
+        organization="baidu",
+        reasoning=True,
+        release_date=date(2025, 11, 26),
+    )
+    later = run(*ernie(date(2025, 6, 30)), thinking)
+    assert model_of(later, thinking.source_key) != model_of(later, "baidu/ernie-4.5-vl-28b-a3b")
+    together = run(*ernie(date(2025, 11, 26)), thinking)
+    assert model_of(together, thinking.source_key) == model_of(together, "baidu/ernie-4.5-vl-28b-a3b")
+
+
 def test_a_dated_preview_is_a_snapshot_listing_but_never_of_another_snapshot() -> None:
     pro = rec(LS, "gemini-2.5-pro", name="Gemini 2.5 Pro", organization="google")
     turbo = rec(LS, "gpt-3.5-turbo-0125", name="GPT-3.5 Turbo", organization="openai")
