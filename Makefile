@@ -36,15 +36,13 @@ demo: install
 
 test: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag finetune services api llmx ui
-	$(BIN)/mypy bench  # apart: bench/finetune.py would shadow the finetune package
+	$(BIN)/mypy core kg catalog rag finetune services api llmx ui bench
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core kg catalog rag finetune services api llmx ui
-	$(BIN)/mypy bench  # apart: bench/finetune.py would shadow the finetune package
+	$(BIN)/mypy core kg catalog rag finetune services api llmx ui bench
 	$(BIN)/lint-imports
 
 bench: install

@@ -4,8 +4,7 @@ count) against the configured graph, warm. Prints JSON.
 For each filter set and sort: the total it matched and the median / max milliseconds of
 `services.catalog.list_models` over --repeat runs after one warm-up, as a viewer sees it.
 
-Usage: LLMX_DATA_DIR=var python -P bench/catalog_filters.py [--repeat 5]
-(-P: bench/finetune.py would otherwise shadow the finetune package that services import.)
+Usage: LLMX_DATA_DIR=var python bench/catalog_filters.py [--repeat 5]
 """
 
 from __future__ import annotations

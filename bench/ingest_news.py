@@ -35,11 +35,6 @@ from typing import Any
 
 import numpy as np
 
-# Run as a script, this folder comes first on sys.path and bench/finetune.py would shadow the
-# `finetune` package (imported by services); the project root goes first instead.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-
 COSINE_SAMPLE = 2000
 
 

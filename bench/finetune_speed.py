@@ -4,7 +4,7 @@ Trains a few steps of each on a dataset written by stage 1 (default: the default
 tiny one's) into a temporary folder: seconds per step, tokens per second, peak memory (RSS on CPU,
 allocated on CUDA), and the torch thread count used.
 
-Usage: python bench/finetune.py [--config configs/finetune/default.yaml] [--dataset DIR] [--steps 4]
+Usage: python bench/finetune_speed.py [--config configs/finetune/default.yaml] [--dataset DIR] [--steps 4]
            [--dpo-steps 2] [--threads 1]
 """
 
@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-# Run as `python bench/finetune.py`, this file's folder comes first on sys.path and would shadow the
-# `finetune` package with this very script; the project root goes first instead.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+from core.settings import get_settings
+from finetune.config import load_config
+from finetune.dataset import load_examples, preference_pairs
+from finetune.train import base_model_dir, train_dpo, train_sft
 
-from core.settings import get_settings  # noqa: E402
-from finetune.config import load_config  # noqa: E402
-from finetune.dataset import load_examples, preference_pairs  # noqa: E402
-from finetune.train import base_model_dir, train_dpo, train_sft  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
