@@ -71,7 +71,15 @@ class Answerer:
         numbered = result.evidence[: self.max_evidence]
         family = result.analysis.family
         from_facts = family not in ARTICLE_FAMILIES
-        if (scope := result.analysis.slots.out_of_scope) is not None:  # what the catalog does not hold
+        scope = result.analysis.slots.out_of_scope
+        if (
+            scope is not None
+            and scope.kind == "subject"
+            and numbered
+            and addresses(result.question, numbered)
+        ):
+            scope = None  # off the catalog's subject, but what was retrieved (a tenant's document) holds it
+        if scope is not None:  # what the catalog does not hold
             names = [e.name for e in result.analysis.slots.entities if e.kind in ("Model", "Organization")]
             return self._build(result, numbered, scope_refusal(scope, names), [], True, timings)
         key = key_facts(result, numbered) if from_facts else []

@@ -9,10 +9,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
+from services.state import alembic_config
 from tests.api.conftest import World
 from tests.api.postgres import postgres_cluster
 
@@ -54,7 +56,8 @@ def test_a_real_flow_on_postgresql(
 
     engine = create_engine(pg_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         assert conn.execute(text("SELECT role FROM users WHERE name = 'pg-analyst'")).scalar() == "analyst"
         assert conn.execute(text("SELECT count(*) FROM api_keys")).scalar() == 2  # bootstrap admin's + one
         assert conn.execute(text("SELECT question FROM messages WHERE id = :id"), {"id": message_id}).scalar()
