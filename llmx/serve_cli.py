@@ -23,6 +23,9 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port; default LLMX_API_PORT (8000).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (each loads its own models).")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Also log every request line (the audit log already records each request).")
+    ] = False,
 ) -> None:
     """Start the REST API (graph server included); Ctrl-C stops it."""
     settings = get_settings()
@@ -38,5 +41,5 @@ def serve(
               highlight=False, soft_wrap=True)  # fmt: skip
     uvicorn.run(
         "api.app:create_default_app", factory=True, host=bind_host, port=bind_port, workers=workers,
-        log_level="info", timeout_graceful_shutdown=5,
+        log_level="info", access_log=access_log, timeout_graceful_shutdown=5,
     )  # fmt: skip

@@ -39,7 +39,8 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def api_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", API_FACTORY, "--host", host, "--port", str(port)]
+    return [sys.executable, "-m", "uvicorn", "--factory", API_FACTORY, "--host", host, "--port", str(port),
+            "--no-access-log"]  # fmt: skip
 
 
 def wait_for_api(url: str, process: subprocess.Popen[bytes], timeout: float = API_START_TIMEOUT_S) -> None:
