@@ -71,13 +71,12 @@ _OWN_NOUN = (  # what may follow a publisher's name: "OpenAI's post", "the Hacke
     r"(?:article|report|post|piece|story|item|blog|announcement|coverage|write-?up|entry|feed|recap|"
     r"newsletter|headline|memo)"
 )
+_REPORTED_BY = r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$"
 _PUBLISHER_BEFORE = re.compile(
-    r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|"
-    r"(?:according\s+to|from|by|per|in|on|at)\s+(?:the\s+)?$",
-    re.I,
+    rf"{_REPORTED_BY}|(?:according\s+to|from|by|per|in|on|at)\s+(?:the\s+)?$", re.I
 )
 _STRONG_BEFORE = re.compile(
-    r"(?:reported|published|posted|covered|written)\s+(?:by|on|in)\s+(?:the\s+)?$|according\s+to\s+(?:the\s+)?$|"
+    rf"{_REPORTED_BY}|according\s+to\s+(?:the\s+)?$|"
     r"\b(?:article|report|post|piece|story|coverage|item|announcement|blog\s+post)\s+(?:from|by)\s+(?:the\s+)?$",
     re.I,
 )
