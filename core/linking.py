@@ -48,6 +48,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal
 
 Kind = Literal["Model", "Organization"]
@@ -92,6 +93,7 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+")
 _CONTINUATION = re.compile(r"[ \-_]{1,2}([A-Za-z]?\d[A-Za-z0-9]*)")  # "-4V", " 70B", " 2024"
 _SEP = set(" -_./&'\u2019()")  # what may sit inside a name: 'GPT-4o', 'Noah's Ark', 'V3 (Turbo)'
 _MAX_GAP = 2
+_NAME_RUN = re.compile(r"[A-Za-z0-9+]+")  # the chars a normalised name keeps
 
 
 @dataclass
@@ -274,36 +276,49 @@ class EntityLinker:
 
     # ----------------------------------------------------------------- scan
     @staticmethod
-    def _normalise_text(text: str) -> tuple[str, list[int], list[bool]]:
-        """Normalised chars, their source offsets, and whether each may be joined to the previous."""
+    def _normalise_text(text: str) -> tuple[str, list[int], list[bool], list[int]]:
+        """Normalised chars, their source offsets, whether each may be joined to the previous, and
+        the positions a name may start at (its source char follows no word char).
+
+        Run by run of name chars, not char by char (the linker's hot loop): inside a run every char
+        joins the previous one, so only a run's first char needs the gap rules."""
         chars: list[str] = []
         src: list[int] = []
         join: list[bool] = []
+        starts: list[int] = []
         last = -10
-        for i, c in enumerate(text):
-            if not (_word_char(c) and c.isascii()):
-                continue
+        for run in _NAME_RUN.finditer(text):
+            i, end = run.span()
             gap = text[last + 1 : i]
             ok = last >= 0 and len(gap) <= _MAX_GAP and all(g in _SEP for g in gap)
             ok = ok and not ("." in gap and len(gap) > 1)
-            piece = "plus" if c == "+" else c.lower()
-            for k, ch in enumerate(piece):
-                chars.append(ch)
-                src.append(i)
-                join.append(ok if k == 0 else True)
-            last = i
-        return "".join(chars), src, join
+            word = run.group().lower()
+            at = len(src)
+            if "+" in word:
+                src.extend(
+                    k for k, c in zip(range(i, end), word, strict=True) for _ in range(4 if c == "+" else 1)
+                )
+                word = word.replace("+", "plus")
+            else:
+                src.extend(range(i, end))
+            chars.append(word)
+            join.append(ok)
+            join.extend(repeat(True, len(word) - 1))
+            if i == 0 or not _word_char(text[i - 1]):  # later chars of a run follow a word char
+                starts.extend(range(at, at + (4 if text[i] == "+" else 1)))
+            last = end - 1
+        return "".join(chars), src, join, starts
 
     def _candidates(self, text: str) -> list[_Hit]:
-        norm, src, join = self._normalise_text(text)
+        norm, src, join, starts = self._normalise_text(text)
         n = len(norm)
         hits: list[_Hit] = []
         i = 0
-        while i < n:
-            s = src[i]
-            if s > 0 and _word_char(text[s - 1]):
-                i += 1
+        for i_start in starts:
+            if i_start < i:
                 continue
+            i = i_start
+            s = src[i]
             node, j, found = self._trie, i, []
             while j < n and norm[j] in node and (j == i or join[j]):
                 node = node[norm[j]]
