@@ -119,6 +119,9 @@ class EvalConfig(_Section):
 
     max_items: int | None = Field(None, ge=1, description="Test items evaluated (default: all).")
     max_new_tokens: int = Field(96, ge=8, le=1024, description="Tokens the model may write per answer.")
+    news_max_new_tokens: int = Field(
+        192, ge=8, le=1024, description="Tokens per answer for a news digest (several articles, cited)."
+    )
     compare_base: bool = Field(True, description="Also evaluate the base model, side by side.")
 
 

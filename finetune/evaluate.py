@@ -143,12 +143,14 @@ def answer_all(
     system: str,
     *,
     max_new_tokens: int,
+    news_max_new_tokens: int | None = None,
     on_item: Callable[[], None] | None = None,
 ) -> list[Scored]:
     out = []
     for ex in examples:
         started = time.perf_counter()
-        raw = generator.generate(ex.messages, max_new_tokens=max_new_tokens, stop=TEXT_STOP)
+        budget = news_max_new_tokens if ex.kind == "news" and news_max_new_tokens else max_new_tokens
+        raw = generator.generate(ex.messages, max_new_tokens=budget, stop=TEXT_STOP)
         out.append(score_answer(ex, raw, system, time.perf_counter() - started))
         if on_item is not None:
             on_item()
@@ -205,13 +207,15 @@ def evaluate(
     examples: Sequence[Example],
     *,
     max_new_tokens: int,
+    news_max_new_tokens: int | None = None,
     losses: Sequence[dict[str, Any]] = (),
     on_item: Callable[[], None] | None = None,
 ) -> EvalReport:
     started = time.perf_counter()
     results: list[Scored] = []
     for name, generator in systems.items():
-        results += answer_all(generator, examples, name, max_new_tokens=max_new_tokens, on_item=on_item)
+        results += answer_all(generator, examples, name, max_new_tokens=max_new_tokens,
+                              news_max_new_tokens=news_max_new_tokens, on_item=on_item)  # fmt: skip
     overall = {name: summarise([r for r in results if r.system == name]) for name in systems}
     families = sorted({r.family for r in results})
     by_family = {f: {n: summarise([r for r in results if r.system == n and r.family == f]) for n in systems}

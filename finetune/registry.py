@@ -30,8 +30,9 @@ ACTIVE = "ACTIVE"
 REPO_DEFAULT = Path(__file__).resolve().parents[1] / "adapters" / "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _COPIED = ("adapter_config.json", "adapter_model.safetensors")
+# The run's record, and its data (so a run can be checked against, and reproduced from, what it saw).
 _RUN_FILES = ("config.yaml", "losses.jsonl", "report.md", "report.json", "dataset_card.md", "dataset_card.json",
-              "monitor_baseline.json")  # fmt: skip
+              "monitor_baseline.json", "train.jsonl", "val.jsonl", "test.jsonl")  # fmt: skip
 
 
 @dataclass(frozen=True)

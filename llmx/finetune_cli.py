@@ -103,6 +103,23 @@ def merge_cmd(
     print(target)
 
 
+@finetune_app.command("export")
+def export_cmd(
+    name: Annotated[str, typer.Argument(help="Adapter name.")],
+    dest: Annotated[Path, typer.Argument(help="Folder to write, e.g. adapters/default in the repository.")],
+) -> None:
+    """Copy a registered adapter with its cards, report and data to a folder (no checkpoints): how
+    the repository's default adapter, served when no other is active, is shipped."""
+    from finetune.registry import export
+
+    settings = get_settings()
+    try:
+        export(settings.data_dir / "adapters", name, dest)
+    except (InvalidInput, NotFound) as exc:
+        raise fail(str(exc), code=2) from exc
+    print(dest)
+
+
 @finetune_app.command("monitor")
 def monitor_cmd(
     drift: Annotated[

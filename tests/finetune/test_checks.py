@@ -13,6 +13,7 @@ from core import attributes as registry
 from finetune import monitor
 from finetune.config import FinetuneConfigError, load_config
 from finetune.evaluate import style_defects
+from finetune.train import epoch_steps
 from rag.contracts import GroundingCheck, QuestionAnalysis
 from rag.embedder import SentenceTransformerEmbedder
 from rag.grounding import check_grounding
@@ -166,3 +167,13 @@ def test_the_answer_log_keeps_no_confidential_text_and_reports_quality(
     assert far is not None and far["drifted_share"] == 1.0
     assert json.loads((adapter / monitor.BASELINE).read_text())["train_questions"] == 40
     assert np.load(adapter / monitor.QUESTIONS).shape == (40, embedder.dim)
+
+
+def test_an_epoch_sees_every_row_once_in_batches_of_like_length() -> None:
+    lengths = [900 if i % 5 == 0 else 200 + i for i in range(103)]
+    steps = epoch_steps(lengths, 4, "42:0")
+    seen = [i for step in steps for i in step]
+    assert len(steps) == 26 and set(seen) == set(range(103))  # ceil(103 / 4); the last step topped up
+    padded = sum(len(s) * max(lengths[i] for i in s) for s in steps)
+    assert padded < 1.15 * sum(lengths)  # a random order pads about half of the steps to 900
+    assert steps == epoch_steps(lengths, 4, "42:0") and steps != epoch_steps(lengths, 4, "42:1")
