@@ -7,6 +7,9 @@ A sentence is rejected when it
 * asserts a property word (`non-commercial`, `software development kit`, `popular`) found neither in
   its cited evidence, nor in the question, nor in the small vocabulary every answer needs
   (`released`, `developed`, `context`, `tokens` ...),
+* qualifies a number with a bound its cited evidence does not give that number ('on or after
+  2026-12-31' where the evidence says 'on or before 2026-12-31'),
+* repeats one word four times in a row (a degenerate generation: 'Meituan-Lang-Lang-Lang-Lang'),
 * or the answer cites nothing at all.
 A sentence without its own citation is checked against everything the answer cites. A sentence
 that says the evidence does not hold the answer (a refusal) is checked for placeholders only.
@@ -38,6 +41,9 @@ _REFUSAL = re.compile(
     r"no (?:data|record|evidence))",
     re.IGNORECASE,
 )
+# A number with the bound that qualifies it: the evidence must state the same bound of the same number.
+_BOUND = re.compile(r"\b(?:after|before|since|until|above|below|over|under|least|most|than)\s+\d[\d,.\-]*\d",
+                    re.IGNORECASE)  # fmt: skip
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]  # fmt: skip
 # Words any answer may use without the evidence holding them: grammar and the vocabulary of the
@@ -110,6 +116,13 @@ def _sentence_problems(
     for raw, value in _scaled_numbers(claim_text):
         if value not in numbers:
             yield "number not in the cited evidence", raw
+    flat_support = " ".join(support.lower().split())
+    for bound in _BOUND.finditer(claim_text):  # 'on or after 2026-12-31' where the evidence says 'before'
+        if " ".join(bound.group(0).lower().split()) not in flat_support:
+            yield "bound not in the cited evidence", bound.group(0)
+    words = re.findall(r"[a-z]+", claim_text.lower())
+    if any(len(set(words[i : i + 4])) == 1 for i in range(len(words) - 3)):
+        yield "degenerate repetition", claim_text[:80]
     support_key = _key(support)
     support_words = _stems(support) | _stems(question)
     months = _support_months(support)

@@ -177,3 +177,21 @@ def test_an_epoch_sees_every_row_once_in_batches_of_like_length() -> None:
     padded = sum(len(s) * max(lengths[i] for i in s) for s in steps)
     assert padded < 1.15 * sum(lengths)  # a random order pads about half of the steps to 900
     assert steps == epoch_steps(lengths, 4, "42:0") and steps != epoch_steps(lengths, 4, "42:1")
+
+
+def test_a_misstated_bound_and_a_degenerate_repetition_are_rejected() -> None:
+    """Two claims the hand check of the base model's answers found accepted (adapters/default's
+    grounding_hand_check.md): the numbers are the evidence's, the claim is not."""
+    count = Evidence(kind="fact", id="count:inception", text="The catalog has 2 models developed by inception, "
+                     "released on or after 2026-01-01, released on or before 2026-12-31.")  # fmt: skip
+    own_words = f"{count.text[:-1]} [1]."
+    assert check_grounding(own_words, [count]).passed
+    garbled = check_grounding(
+        "The catalog has 2 models developed by inception, released on or after 2026-12-31 [1].", [count]
+    )
+    assert [r.reason for r in garbled.rejections] == ["bound not in the cited evidence"]
+    listing = Evidence(
+        kind="fact", id="list:meituan", text="LongCat Flash Lite by Meituan: released 2026-02-06"
+    )
+    degenerate = check_grounding("Meituan-Lang-Lang-Lang-Lang-Lang [1]", [listing])
+    assert [r.reason for r in degenerate.rejections] == ["degenerate repetition"]
