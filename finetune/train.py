@@ -258,10 +258,12 @@ def train_sft(
 
     def batches_from(step: int) -> Any:
         """The batch order is a function of (seed, epoch), so a resumed run sees the same batches."""
+        epoch, steps = -1, []
         while True:
-            epoch, index = divmod(step, per_epoch)
-            steps = epoch_steps(lengths, per_step, f"{state['order_seed']}:{epoch}")
-            chunk = [rows[i] for i in steps[index]]
+            if step // per_epoch != epoch:  # an epoch's order is built once, not at every step
+                epoch = step // per_epoch
+                steps = epoch_steps(lengths, per_step, f"{state['order_seed']}:{epoch}")
+            chunk = [rows[i] for i in steps[step % per_epoch]]
             yield [chunk[i : i + t.batch_size] for i in range(0, len(chunk), t.batch_size)]
             step += 1
 
