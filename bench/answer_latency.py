@@ -27,13 +27,14 @@ from finetune.registry import REPO_DEFAULT
 from kg.store import GraphStore
 from rag.answer import Answerer
 from rag.eval import free_phrasing as F
+from rag.eval import metrics as M
 from rag.generation.transformers_backend import TransformersGenerator
 from rag.pipeline import build_hybrid, open_indexes
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
+def _pct(values: list[float], q: float) -> float | None:
+    value = M.percentile(values, q)
+    return None if value is None else round(value, 1)
 
 
 def run_system(
@@ -54,8 +55,8 @@ def run_system(
     return {
         "system": name,
         "questions": len(items),
-        "latency_ms_p50": _pct(latencies, 0.5),
-        "latency_ms_p95": _pct(latencies, 0.95),
+        "latency_ms_p50": _pct(latencies, 50),
+        "latency_ms_p95": _pct(latencies, 95),
         "model_phrased": phrased,
         "fell_back_to_composed": fell_back,
         "fallback_share": round(fell_back / phrased, 3) if phrased else None,
