@@ -34,6 +34,10 @@ class DataConfig(_Section):
     per_family: int = Field(
         40, ge=1, le=5000, description="Questions generated per family and split before cleaning."
     )
+    family_questions: dict[str, int] = Field(
+        default_factory=dict,
+        description="Training questions for named families instead of per_family (the hard ones get more).",
+    )
     test_share: float = Field(0.3, gt=0, lt=1, description="Share of model lineages held out for test.")
     val_share: float = Field(
         0.1, gt=0, lt=1, description="Share of the training lineages held out for validation."
@@ -51,6 +55,16 @@ class DataConfig(_Section):
     )
     max_answer_tokens: int = Field(160, ge=8, description="Longer target answers are dropped.")
     max_test: int = Field(60, ge=1, description="Test items kept (balanced across families).")
+
+    @field_validator("family_questions")
+    @classmethod
+    def _known_families(cls, value: dict[str, int]) -> dict[str, int]:
+        for family, n in value.items():
+            if family not in FAMILIES:
+                raise ValueError(f"{family!r} is no question family (one of {', '.join(FAMILIES)})")
+            if not 1 <= n <= 5000:
+                raise ValueError(f"{family}: {n} questions is out of range (1 to 5000)")
+        return value
 
 
 class ModelConfig(_Section):
@@ -123,6 +137,12 @@ class EvalConfig(_Section):
         192, ge=8, le=1024, description="Tokens per answer for a news digest (several articles, cited)."
     )
     compare_base: bool = Field(True, description="Also evaluate the base model, side by side.")
+    batch_size: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Answers decoded at once (similar lengths batched; same texts as one by one).",
+    )
 
 
 class FinetuneConfig(_Section):

@@ -29,9 +29,11 @@ from rag.answer import (
     ARTICLE_FAMILIES,
     compose,
     key_facts,
+    missing_facts,
     news_digest,
     news_items,
-    refusal_text,
+    out_of_scope_refusal,
+    refusal,
     unknown_subject,
 )
 from rag.eval import metrics as M
@@ -118,7 +120,13 @@ def target_answer(
     family = result.analysis.family
     key = key_facts(result, numbered) if family not in ARTICLE_FAMILIES else []
     if not item.answerable:
-        return refusal_text(result, numbered), [], "refusal"
+        if result.analysis.slots.out_of_scope is not None:
+            # the product refuses these before the model (rag.answer.Answerer); the model learns the
+            # refusing sentences, not the pointer to what the catalog holds, which cites nothing
+            said = [s for s in _SENTENCE.split(out_of_scope_refusal(result)) if M.is_refusal(s)]
+            return " ".join(said), [], "refusal"
+        text, cited = refusal(result, numbered)  # "nearest evidence" is no claim: only a missing fact's
+        return text, cited if missing_facts(result, numbered) else [], "refusal"
     if not numbered or unknown_subject(result):
         return None
     if key:
@@ -185,10 +193,10 @@ def candidate_items(snapshot: GraphSnapshot, cfg: DataConfig) -> dict[str, list[
 
 
 def sample_groups(
-    groups: list[list[QAItem]], cap: int, seed: int
+    groups: list[list[QAItem]], cap: int, seed: int, caps: dict[str, int] | None = None
 ) -> tuple[list[list[QAItem]], dict[str, list[int]]]:
-    """Up to `cap` questions per family, spread over each family's kinds; returns (chosen, family ->
-    [available, chosen])."""
+    """Up to `cap` questions per family (`caps` names others for some), spread over each family's
+    kinds; returns (chosen, family -> [available, chosen])."""
     buckets: dict[str, dict[str, list[list[QAItem]]]] = defaultdict(lambda: defaultdict(list))
     for group in groups:
         buckets[group[0].group][str(group[0].slots.get("kind", ""))].append(group)
@@ -198,9 +206,10 @@ def sample_groups(
         rng = random.Random(f"{seed}:{family}")
         queues = [rng.sample(kinds[k], len(kinds[k])) for k in sorted(kinds)]
         taken: list[list[QAItem]] = []
-        while len(taken) < cap and any(queues):
+        limit = (caps or {}).get(family, cap)
+        while len(taken) < limit and any(queues):
             for queue in queues:
-                if queue and len(taken) < cap:
+                if queue and len(taken) < limit:
                     taken.append(queue.pop())
         chosen += taken
         report[family] = [sum(len(q) for q in kinds.values()), len(taken)]
@@ -280,7 +289,8 @@ def build_dataset(
     by_split: dict[str, list[Example]] = {s: [] for s in SPLITS}
     rng = random.Random(cfg.seed)
     for split in SPLITS:
-        chosen, summary.sampling[split] = sample_groups(groups[split], caps[split], cfg.seed)
+        overrides = cfg.family_questions if split == "train" else None
+        chosen, summary.sampling[split] = sample_groups(groups[split], caps[split], cfg.seed, overrides)
         seen: set[str] = set()
         for group in chosen:
             for item in group[: 1 if split == "test" else cfg.paraphrases]:

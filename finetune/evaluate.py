@@ -39,7 +39,8 @@ def _words(text: str) -> list[str]:
 
 def style_defects(text: str, question: str, *, unsupported: bool = False, evidence: str = "") -> list[str]:
     """The style defects of an answer: 'preamble' ("The answer is:"), 'parroted question' (a
-    question mark, or six words of the question in a row), 'repeated clause' (three words said twice
+    question mark, or six words of the question in a row that the evidence does not hold, as a long
+    model name), 'repeated clause' (three words said twice
     in one sentence, as in 'released in 2023 was released in 2023' or 'built by Amazon and was
     developed by Amazon'; parallel sentences of a comparison or a list are not repeats, nor is a
     repeat the evidence itself makes), 'unsupported claim' (the grounding check found a claim the
@@ -50,11 +51,12 @@ def style_defects(text: str, question: str, *, unsupported: bool = False, eviden
         return ["empty"]
     if _PREAMBLE.search(text):
         defects.append("preamble")
-    asked = _words(question)
+    asked, given_words = _words(question), _words(evidence)
     grams = {tuple(asked[i : i + 6]) for i in range(len(asked) - 5)}
+    grams -= {tuple(given_words[i : i + 6]) for i in range(len(given_words) - 5)}  # a long name copied
     if "?" in _CITE.sub("", text) or any(tuple(words[i : i + 6]) in grams for i in range(len(words) - 5)):
         defects.append("parroted question")
-    given = _repeats(_words(evidence))
+    given = _repeats(given_words)
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if _repeats(_words(sentence)) - given:
             defects.append("repeated clause")
@@ -128,7 +130,8 @@ def score_answer(ex: Example, raw: str, system: str, seconds: float) -> Scored:
         refusal_correct=refused if not ex.answerable else None,
         false_refusal=refused if ex.answerable else None,
         grounded=check.passed, rejections=[f"{r.reason}: {r.claim}" for r in check.rejections],
-        defects=style_defects(text, ex.question, unsupported=unsupported, evidence=ex.messages[-1]["content"]),
+        defects=style_defects(text, ex.question, unsupported=unsupported,
+                              evidence=" ".join(_text(e) for e in numbered)),
         seconds=round(seconds, 2),
     )  # fmt: skip
 
@@ -144,17 +147,35 @@ def answer_all(
     *,
     max_new_tokens: int,
     news_max_new_tokens: int | None = None,
+    batch_size: int = 1,
     on_item: Callable[[], None] | None = None,
 ) -> list[Scored]:
-    out = []
-    for ex in examples:
-        started = time.perf_counter()
-        budget = news_max_new_tokens if ex.kind == "news" and news_max_new_tokens else max_new_tokens
-        raw = generator.generate(ex.messages, max_new_tokens=budget, stop=TEXT_STOP)
-        out.append(score_answer(ex, raw, system, time.perf_counter() - started))
-        if on_item is not None:
-            on_item()
-    return out
+    """Every example answered and scored, in the examples' order. Examples are decoded in batches of
+    similar prompt length and the same token budget; an answer's seconds are its batch's share."""
+
+    def budget(ex: Example) -> int:
+        return news_max_new_tokens if ex.kind == "news" and news_max_new_tokens else max_new_tokens
+
+    order = sorted(range(len(examples)), key=lambda i: (budget(examples[i]), _prompt_chars(examples[i])))
+    scored: dict[int, Scored] = {}
+    start = 0
+    while start < len(order):
+        batch = order[start : start + batch_size]
+        batch = [i for i in batch if budget(examples[i]) == budget(examples[batch[0]])]
+        start += len(batch)
+        began = time.perf_counter()
+        raws = generator.generate_batch([examples[i].messages for i in batch],
+                                        max_new_tokens=budget(examples[batch[0]]), stop=TEXT_STOP)  # fmt: skip
+        share = (time.perf_counter() - began) / len(batch)
+        for i, raw in zip(batch, raws, strict=True):
+            scored[i] = score_answer(examples[i], raw, system, share)
+            if on_item is not None:
+                on_item()
+    return [scored[i] for i in range(len(examples))]
+
+
+def _prompt_chars(ex: Example) -> int:
+    return sum(len(m["content"]) for m in ex.messages)
 
 
 METRICS = ("accuracy", "exact_value", "citation_precision", "citation_recall", "refusal_correct",
@@ -208,6 +229,7 @@ def evaluate(
     *,
     max_new_tokens: int,
     news_max_new_tokens: int | None = None,
+    batch_size: int = 1,
     losses: Sequence[dict[str, Any]] = (),
     on_item: Callable[[], None] | None = None,
 ) -> EvalReport:
@@ -215,7 +237,8 @@ def evaluate(
     results: list[Scored] = []
     for name, generator in systems.items():
         results += answer_all(generator, examples, name, max_new_tokens=max_new_tokens,
-                              news_max_new_tokens=news_max_new_tokens, on_item=on_item)  # fmt: skip
+                              news_max_new_tokens=news_max_new_tokens, batch_size=batch_size,
+                              on_item=on_item)  # fmt: skip
     overall = {name: summarise([r for r in results if r.system == name]) for name in systems}
     families = sorted({r.family for r in results})
     by_family = {f: {n: summarise([r for r in results if r.system == n and r.family == f]) for n in systems}

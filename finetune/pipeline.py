@@ -131,7 +131,7 @@ def run_pipeline(
         systems = {"base": base, "tuned": tuned}
     chosen = test[: cfg.eval.max_items] if cfg.eval.max_items else test
     report = E.evaluate(systems, chosen, max_new_tokens=cfg.eval.max_new_tokens,
-                        news_max_new_tokens=cfg.eval.news_max_new_tokens,
+                        news_max_new_tokens=cfg.eval.news_max_new_tokens, batch_size=cfg.eval.batch_size,
                         losses=[r for r in _losses(run_dir) if "val_loss" in r])  # fmt: skip
     E.write_report(report, run_dir)
     result.metrics = report.overall

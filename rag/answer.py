@@ -80,13 +80,10 @@ class Answerer:
         ):
             scope = None  # off the catalog's subject, but what was retrieved (a tenant's document) holds it
         if scope is not None:  # what the catalog does not hold
-            names = [e.name for e in result.analysis.slots.entities if e.kind in ("Model", "Organization")]
-            return self._build(result, numbered, scope_refusal(scope, names), [], True, timings)
+            return self._build(result, numbered, out_of_scope_refusal(result), [], True, timings)
         key = key_facts(result, numbered) if from_facts else []
         if not numbered or (from_facts and not key) or unknown_subject(result):
-            return self._build(
-                result, numbered, refusal_text(result, numbered), nearest(numbered), True, timings
-            )
+            return self._build(result, numbered, *refusal(result, numbered), True, timings)
         settled = verdict(result, key)  # "which ... A or B": the conclusion from the facts, first
         if settled is not None or (key and not (self.phrase_facts and family in PHRASED_FAMILIES)):
             text, cited = settled or compose(key)
@@ -131,7 +128,7 @@ class Answerer:
         ):  # no grounded answer, or one whose evidence is about something else
             reason = None if not grounding.passed else "says nothing the evidence backs on what was asked"
             grounding = replaced(grounding, text, reason)
-            text, cited, refused = refusal_text(result, numbered), nearest(numbered), True
+            (text, cited), refused = refusal(result, numbered), True
         timings["ground"] = _ms(mark)
         timings["answer_total"] = _ms(started)
         return self._build(result, numbered, text, cited, refused, timings, grounding)
@@ -396,16 +393,49 @@ def compose(key: Sequence[tuple[int, Evidence]]) -> tuple[str, list[int]]:
     return " ".join(sentences), [n for n, _ in key]
 
 
-def refusal_text(result: RetrievalResult, numbered: Sequence[Evidence]) -> str:
+def refusal(result: RetrievalResult, numbered: Sequence[Evidence]) -> tuple[str, list[int]]:
+    """What a refusal says and cites. Where the evidence holds the catalog's own sentence that it
+    lacks the asked fact ("The catalog has no licence for X"), that sentence, cited; otherwise that
+    the knowledge graph does not say, naming the asked attribute and models (never echoing the
+    whole question: a parroted question is a style defect), with the nearest evidence."""
+    missing = missing_facts(result, numbered)
+    if missing:
+        return compose(missing)
     slots = result.analysis.slots
-    if slots.attribute and slots.model_ids:
-        subject = f"the {slots.attribute.replace('_', ' ')} of {', '.join(slots.model_ids)}"
+    names = [e.name for e in slots.entities if e.kind == "Model"] or slots.model_ids
+    if slots.attribute and names:
+        asked = registry.ATTRIBUTES.get(slots.attribute)
+        label = asked.label if asked is not None else slots.attribute.replace("_", " ")
+        text = f"The knowledge graph does not say the {label} of {' and '.join(names)}."
     else:
-        subject = f"the answer to: {result.question.strip()}"
-    text = f"The knowledge graph does not say {subject.rstrip('.?!')}."
-    if numbered:
-        text += " Nearest evidence: " + ", ".join(f"[{n}]" for n in nearest(numbered)) + "."
-    return text
+        text = "The knowledge graph does not say: none of the evidence answers the question."
+    cited = nearest(numbered)
+    if cited:
+        text += " Nearest evidence: " + ", ".join(f"[{n}]" for n in cited) + "."
+    return text, cited
+
+
+def out_of_scope_refusal(result: RetrievalResult) -> str:
+    """The refusal of a question about what the catalog does not hold (an unknown model, an
+    attribute it keeps for nothing, another subject), saying what it holds instead."""
+    assert result.analysis.slots.out_of_scope is not None
+    names = [e.name for e in result.analysis.slots.entities if e.kind in ("Model", "Organization")]
+    return scope_refusal(result.analysis.slots.out_of_scope, names)
+
+
+def missing_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list[tuple[int, Evidence]]:
+    """The numbered facts that say the catalog lacks the first asked attribute of an asked model."""
+    slots = result.analysis.slots
+    if not (slots.attribute and slots.model_ids):
+        return []
+    asked = registry.ATTRIBUTES.get(slots.attribute)
+    part = asked.fact_part if asked is not None else slots.attribute
+    out = []
+    for n, e in enumerate(numbered, start=1):
+        fact = e.fact_id if e.kind == "fact" and e.value is None else None
+        if fact is not None and fact.attribute == part and fact.subject in slots.model_ids:
+            out.append((n, e))
+    return out
 
 
 def nearest(numbered: Sequence[Evidence]) -> list[int]:

@@ -107,3 +107,13 @@ class Generator(ABC):
     def generate(
         self, messages: Sequence[dict[str, str]], *, max_new_tokens: int = 96, stop: Sequence[str] = ()
     ) -> str: ...
+
+    def generate_batch(
+        self,
+        conversations: Sequence[Sequence[dict[str, str]]],
+        *,
+        max_new_tokens: int = 96,
+        stop: Sequence[str] = (),
+    ) -> list[str]:
+        """Each conversation's `generate` text; a backend that decodes several at once overrides it."""
+        return [self.generate(m, max_new_tokens=max_new_tokens, stop=stop) for m in conversations]

@@ -212,7 +212,7 @@ _REFUSAL = re.compile(
     r"(does not say|doesn't say|do not know|don't know|no information|not (?:in|found in) the "
     r"(?:evidence|graph|knowledge graph)|cannot (?:find|answer)|can't (?:find|answer)|"
     r"(?:is|are|remains?) (?:unknown|not known)|not (?:been )?(?:disclosed|published)|undisclosed|"
-    r"no (?:data|record|evidence|information))",
+    r"no (?:data|record|evidence|information)|catalog (?:has no|does not name))",
     re.IGNORECASE,
 )
 

@@ -152,6 +152,45 @@ class TransformersGenerator(Generator):
             text = str(tokenizer.decode(new_tokens, skip_special_tokens=True))
             return _cut_at_stop(text, stop).strip()
 
+    def generate_batch(
+        self,
+        conversations: Sequence[Sequence[dict[str, str]]],
+        *,
+        max_new_tokens: int = 96,
+        stop: Sequence[str] = (),
+    ) -> list[str]:
+        """Greedy decoding of several conversations at once, left-padded: on 2 CPU cores a batch of 8 gave
+        1.9 to 2.3 times the answers per second of one at a time, with the same 16 texts out of 16.
+        Pass conversations of similar length: a batch decodes until its longest answer ends."""
+        import torch
+
+        if len(conversations) <= 1:
+            return [self.generate(m, max_new_tokens=max_new_tokens, stop=stop) for m in conversations]
+        with self._lock:
+            self.load()
+            assert self._model is not None and self._tokenizer is not None
+            tokenizer = self._tokenizer
+            prompts = [tokenizer.apply_chat_template(list(m), add_generation_prompt=True, tokenize=False)
+                       for m in conversations]  # fmt: skip
+            side = tokenizer.padding_side
+            tokenizer.padding_side = "left"  # new tokens follow every prompt directly
+            try:
+                inputs: Any = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+            finally:
+                tokenizer.padding_side = side
+            inputs = inputs.to(self.device)
+            with torch.inference_mode():
+                output = self._model.generate(
+                    **inputs,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=_pad_id(tokenizer),
+                    **({"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}),
+                )
+            new = output[:, int(inputs["input_ids"].shape[1]) :]
+            texts = [str(tokenizer.decode(row, skip_special_tokens=True)) for row in new]
+            return [_cut_at_stop(text, stop).strip() for text in texts]
+
     def _ensure_cached_copy(self) -> None:
         """Dequantize the GGUF into a safetensors directory once; a rename makes it appear whole."""
         target = self.model_path

@@ -132,6 +132,14 @@ def test_a_fact_restated_in_one_sentence_is_a_repeat_but_parallel_sentences_are_
     assert style_defects(f"The catalog has 3 models {given} [1].", "How many?", evidence=given) == []
 
 
+def test_a_long_name_copied_from_the_evidence_is_not_a_parroted_question() -> None:
+    name = "Gemini 2.5 Flash Lite Preview 09-2025"
+    answer = f"The catalog has no parameter count for {name} [1]."
+    question = f"How big is {name} in parameters?"
+    assert style_defects(answer, question, evidence=f"{answer} (source: llm-stats)") == []
+    assert style_defects(answer, question) == ["parroted question"]
+
+
 # -- monitoring -------------------------------------------------------------------------------------
 def _answer(question: str, classification: str, grounded: bool) -> Answer:
     evidence = [Evidence(kind="article", id="a1#0", text="secret text", classification=classification)]

@@ -192,6 +192,24 @@ def test_a_fact_question_without_its_fact_is_refused_with_the_nearest_evidence()
     assert [c.n for c in answer.citations] == [1, 2, 3]
 
 
+def test_a_missing_fact_is_refused_in_the_catalogs_own_cited_words_naming_the_model() -> None:
+    gpt4o = [LinkedEntity(id=GPT4O, kind="Model", name="GPT-4o", surface="gpt-4o")]
+    missing = fact(GPT4O, "parameters")
+    assert missing.value is None  # the catalog's sentence that it lacks the parameter count
+    model = ScriptedGenerator("GPT-4o has 1.8 trillion parameters [1].")
+    result = result_for("How big is gpt-4o?", [*gpt4o_context(), missing], model_ids=[GPT4O],
+                        attribute="parameters", entities=gpt4o)  # fmt: skip
+    answer = Answerer(model).answer(result)
+    assert answer.refused and model.calls == 0
+    assert answer.answer == "The catalog has no parameter count for GPT-4o [4]."
+    assert [c.n for c in answer.citations] == [4]
+    without = result_for("How big is gpt-4o?", gpt4o_context(), model_ids=[GPT4O], attribute="parameters",
+                         entities=gpt4o)  # fmt: skip
+    assert Answerer(model).answer(without).answer == (
+        "The knowledge graph does not say the parameters of GPT-4o. Nearest evidence: [1], [2], [3]."
+    )
+
+
 def test_an_uncited_open_answer_is_refused() -> None:
     answer = Answerer(ScriptedGenerator("OpenAI is a great company.")).answer(
         result_for("What is OpenAI up to?", [ARTICLE], family="open")
