@@ -288,10 +288,21 @@ def render_markdown(report: EvalReport, *, samples: int = 10) -> str:
     by_example: dict[str, dict[str, Scored]] = {}
     for r in report.results:
         by_example.setdefault(r.example, {})[r.system] = r
-    for n, (_, answers) in enumerate(list(by_example.items())[:samples], start=1):
+    for n, answers in enumerate(_across_families(list(by_example.values()))[:samples], start=1):
         first = next(iter(answers.values()))
         lines.append(f"{n}. **{first.question}** ({first.family})")
         for name, r in answers.items():
             flags = ", ".join(r.defects + ([] if r.grounded else ["grounding failed"])) or "ok"
             lines.append(f"   - {name}: {r.answer} — *{'correct' if r.correct else 'wrong'}; {flags}*")
     return "\n".join(lines) + "\n"
+
+
+def _across_families(examples: list[dict[str, Scored]]) -> list[dict[str, Scored]]:
+    """The examples taken one family at a time, in turn: the side-by-side shows every family."""
+    queues: dict[str, list[dict[str, Scored]]] = {}
+    for answers in examples:
+        queues.setdefault(next(iter(answers.values())).family, []).append(answers)
+    out: list[dict[str, Scored]] = []
+    while any(queues.values()):
+        out += [queue.pop(0) for queue in queues.values() if queue]
+    return out

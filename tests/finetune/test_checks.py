@@ -4,6 +4,7 @@ checker, the answer log and its report. Evidence comes from real catalog rows.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from core import attributes as registry
 from finetune import monitor
 from finetune.config import FinetuneConfigError, load_config
-from finetune.evaluate import style_defects
+from finetune.evaluate import EvalReport, Scored, render_markdown, style_defects, summarise
 from finetune.train import epoch_steps
 from rag.contracts import GroundingCheck, QuestionAnalysis
 from rag.embedder import SentenceTransformerEmbedder
@@ -203,3 +204,21 @@ def test_a_misstated_bound_and_a_degenerate_repetition_are_rejected() -> None:
     )
     degenerate = check_grounding("Meituan-Lang-Lang-Lang-Lang-Lang [1]", [listing])
     assert [r.reason for r in degenerate.rejections] == ["degenerate repetition"]
+
+
+def test_the_reports_side_by_side_answers_cover_every_family() -> None:
+    def scored(family: str, n: int, system: str) -> Scored:
+        return Scored(example=f"{family}-{n}", family=family, system=system, question=f"{family} {n}?",
+                      answer="a [1].", target="a [1].", correct=True, exact_value=True, citation_precision=1.0,
+                      citation_recall=1.0, refusal_correct=None, false_refusal=False, grounded=True,
+                      rejections=[], defects=[], seconds=1.0)  # fmt: skip
+
+    results = [
+        scored(f, n, s) for f in ("attribute", "news", "list") for n in range(5) for s in ("base", "tuned")
+    ]
+    overall = {s: summarise([r for r in results if r.system == s]) for s in ("base", "tuned")}
+    report = EvalReport(["base", "tuned"], overall, {}, [], results)
+    shown = re.findall(
+        r"^\d+\. \*\*(\w+) \d\?\*\*", render_markdown(report, samples=3).split("side by side")[1], re.M
+    )
+    assert sorted(shown) == ["attribute", "list", "news"]

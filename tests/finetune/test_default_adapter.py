@@ -62,7 +62,8 @@ def test_the_shipped_adapter_reproduces_its_reported_answers(
     sample = _sample(load_examples(REPO_DEFAULT / "test.jsonl"))
     tuned = TransformersGenerator(cache_dir=MODEL_CACHE, adapter_dir=REPO_DEFAULT, device="cpu")
     results = answer_all(tuned, sample, "tuned", max_new_tokens=cfg.eval.max_new_tokens,
-                         news_max_new_tokens=cfg.eval.news_max_new_tokens)  # fmt: skip
+                         news_max_new_tokens=cfg.eval.news_max_new_tokens,
+                         batch_size=cfg.eval.batch_size)  # fmt: skip
     reported = _report()
     verdicts = [(r.correct, r.grounded) == (reported[r.example]["correct"], reported[r.example]["grounded"])
                 for r in results]  # fmt: skip
