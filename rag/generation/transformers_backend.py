@@ -165,7 +165,7 @@ class TransformersGenerator(Generator):
         import torch
 
         if len(conversations) <= 1:
-            return [self.generate(m, max_new_tokens=max_new_tokens, stop=stop) for m in conversations]
+            return super().generate_batch(conversations, max_new_tokens=max_new_tokens, stop=stop)
         with self._lock:
             self.load()
             assert self._model is not None and self._tokenizer is not None

@@ -39,6 +39,21 @@ def test_real_model_generates_deterministic_text(chat_model: TransformersGenerat
     assert (chat_model.model_path / "model.safetensors").is_file()  # the dequantized copy was cached
 
 
+def test_a_batch_gives_each_conversations_own_text(
+    chat_model: TransformersGenerator,  # noqa: F811
+) -> None:
+    longer = [
+        PROMPT[0],
+        {"role": "user", "content": "Name the largest planet of the solar system, and say why."},
+    ]
+    single = [chat_model.generate(m, max_new_tokens=16, stop=("\n",)) for m in (PROMPT, longer, PROMPT)]
+    assert chat_model._tokenizer is not None
+    side = chat_model._tokenizer.padding_side
+    batched = chat_model.generate_batch([PROMPT, longer, PROMPT], max_new_tokens=16, stop=("\n",))
+    assert batched == single and batched[0] != batched[1]  # left padding: each prompt's own answer
+    assert chat_model._tokenizer.padding_side == side  # serving one at a time is left as it was
+
+
 def test_a_lora_adapter_changes_the_output_and_leaves_the_base_model_alone(
     chat_model: TransformersGenerator,  # noqa: F811
     base_reply: str,
