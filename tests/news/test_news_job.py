@@ -32,7 +32,7 @@ from services.indexing import BufferedIndexSink
 from services.ingest import NewsIngestResult, ingest_news
 from tests.catalog.test_ingest import cli
 
-SUBSET = {"ainews_issues.jsonl": 40, "ainews_stories.jsonl": 120, "ai_news_direct_items.jsonl": 120}
+SUBSET = {"ainews_issues.jsonl": 16, "ainews_stories.jsonl": 120, "ai_news_direct_items.jsonl": 120}
 
 
 @pytest.fixture(scope="module")
