@@ -220,7 +220,7 @@ def _scope(e: Evidence) -> str | None:
 
 def _asked_facts(facts: list[tuple[int, Evidence]], slots: Slots, family: str) -> list[tuple[int, Evidence]]:
     asked = [a for a in [slots.attribute, *slots.attributes] if a]
-    asked = list(dict.fromkeys(registry.get(a).fact_part if a in registry.ATTRIBUTES else a for a in asked))
+    asked = list(dict.fromkeys(_fact_part(a) for a in asked))
     if not asked:
         return facts  # "tell me about X": its overview
 
@@ -428,14 +428,18 @@ def missing_facts(result: RetrievalResult, numbered: Sequence[Evidence]) -> list
     slots = result.analysis.slots
     if not (slots.attribute and slots.model_ids):
         return []
-    asked = registry.ATTRIBUTES.get(slots.attribute)
-    part = asked.fact_part if asked is not None else slots.attribute
+    part = _fact_part(slots.attribute)
     out = []
     for n, e in enumerate(numbered, start=1):
         fact = e.fact_id if e.kind == "fact" and e.value is None else None
         if fact is not None and fact.attribute == part and fact.subject in slots.model_ids:
             out.append((n, e))
     return out
+
+
+def _fact_part(attribute: str) -> str:
+    """The attribute's part of a fact id (`fact:<model>:<part>`): the registry's, else its own name."""
+    return registry.get(attribute).fact_part if attribute in registry.ATTRIBUTES else attribute
 
 
 def nearest(numbered: Sequence[Evidence]) -> list[int]:
