@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from rag.eval import metrics as M
 from rag.eval.items import QAItem
 from rag.eval.qa_set import _Generator, _item_split, split_models
 from rag.eval.snapshot import GraphSnapshot, read_snapshot
-from rag.prompts import GROUNDED_ANSWER, format_evidence
+from rag.prompts import GROUNDED_ANSWER, describe, format_evidence
 from rag.qa import Evidence, RetrievalResult, Retriever, document_key
 
 from .config import FAMILIES, DataConfig
@@ -400,16 +401,24 @@ def flawed_answers(ex: Example, rng: random.Random) -> list[tuple[str, str]]:
         out.append((target.replace(first_entity.group(0), rng.choice(_PLACEHOLDER_NAMES), 1), "placeholder"))
     if ex.answerable:
         out.append((target.rstrip() + rng.choice(_INVENTED), "invented claim"))
+    articles = [r for r in ex.evidence if r["kind"] != "fact"]
+    if articles:  # the tuned model's main failure: an article's prompt line copied, uncited
+        uncited = [r for r in articles if r["n"] not in ex.cited] or articles
+        out.append((describe(evidence_of(rng.choice(uncited))), "copied evidence"))
     return out
 
 
 def preference_pairs(examples: Sequence[Example], limit: int, seed: int) -> list[dict[str, Any]]:
-    """(prompt messages, chosen, rejected, flaw) rows for TRL's DPOTrainer."""
+    """(prompt messages, chosen, rejected, flaw) rows for TRL's DPOTrainer, taken from each kind of
+    flaw in turn: a flaw only some examples can have (a copied article) is not drowned out."""
     rng = random.Random(seed)
-    rows = []
+    by_flaw: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for ex in examples:
         for rejected, flaw in flawed_answers(ex, rng):
-            rows.append({"prompt": ex.messages, "chosen": ex.target, "rejected": rejected, "flaw": flaw,
-                         "example": ex.id})  # fmt: skip
-    rng.shuffle(rows)
-    return rows[:limit]
+            by_flaw[flaw].append({"prompt": ex.messages, "chosen": ex.target, "rejected": rejected,
+                                  "flaw": flaw, "example": ex.id})  # fmt: skip
+    for rows in by_flaw.values():
+        rng.shuffle(rows)
+    queues = [by_flaw[flaw] for flaw in sorted(by_flaw)]
+    interleaved = [row for group in zip_longest(*queues) for row in group if row is not None]
+    return interleaved[:limit]

@@ -20,6 +20,7 @@ from rag.grounding import check_grounding, replaced
 from rag.prompts import GROUNDED_ANSWER, PromptTemplate, format_evidence
 from rag.qa import Answer, Citation, Evidence, Generator, RetrievalResult, document_key
 from rag.scope import refusal as scope_refusal
+from rag.text import plain
 from rag.verdict import verdict
 
 ARTICLE_FAMILIES = frozenset({"open", "news"})  # answered from articles, not graph facts
@@ -30,7 +31,6 @@ FACT_STOP = (". ", "\n")  # an attribute answer is one sentence
 TEXT_STOP = ("\n",)  # one paragraph
 NEWS_ITEMS = 3  # articles a news answer lists
 NEWS_SENTENCE_CHARS = 220
-_MARKDOWN = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](url) -> text: no stray brackets in answers
 MAX_KEY_FACTS = 5
 MAX_SENTENCES = 3
 NEAREST = 3  # evidence items cited by a refusal
@@ -279,8 +279,10 @@ def news_digest(items: Sequence[tuple[int, Evidence]], slots: Slots) -> tuple[st
     names = _entity_names(slots)
     lines = []
     for n, e in items:
-        sentence = _naming_sentence(e, names) or _lead(e) or e.title or e.id
-        about = ", ".join(x for x in (f'"{e.title}"' if e.title else None, e.source, e.date) if x)
+        title = plain(e.title or "")
+        sentence = _naming_sentence(e, names) or _lead(e) or title or e.id
+        quoted = f'"{title}"' if title and title.strip(" .") != sentence else None  # no title twice
+        about = ", ".join(x for x in (quoted, e.source, e.date) if x)
         lines.append(f"{sentence} ({about}) [{n}].")
     return " ".join(lines), [n for n, _ in items]
 
@@ -289,7 +291,7 @@ def _lead(e: Evidence) -> str | None:
     """An article's first sentence after its title (a topic digest names no entity to look for)."""
     body = e.text[len(e.title) :].lstrip(" .") if e.title and e.text.startswith(e.title) else e.text
     first = next((s for s in re.split(r"(?<=[.!?])\s+|\n+", body) if s.strip()), "")
-    clean = _MARKDOWN.sub(r"\1", " ".join(first.split())).strip(" .")
+    clean = plain(first).strip(" .")
     return (
         clean[:NEWS_SENTENCE_CHARS].rsplit(" ", 1)[0] + " ..."
         if len(clean) > NEWS_SENTENCE_CHARS
@@ -314,7 +316,7 @@ def _naming_sentence(e: Evidence, names: set[str]) -> str | None:
     """The first sentence of the article's text (else its title) that names one of `names`, clipped."""
     for sentence in [*re.split(r"(?<=[.!?])\s+|\n+", e.text), e.title or ""]:
         if any(name in _name_key(sentence) for name in names if name):
-            clean = _MARKDOWN.sub(r"\1", " ".join(sentence.split())).strip(" .")
+            clean = plain(sentence).strip(" .")
             if len(clean) > NEWS_SENTENCE_CHARS:
                 clean = clean[:NEWS_SENTENCE_CHARS].rsplit(" ", 1)[0] + " ..."
             return clean

@@ -25,6 +25,7 @@ from typing import Any
 
 from .contracts import GroundingCheck, GroundingRejection
 from .qa import Evidence
+from .text import plain
 
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _PLACEHOLDER = re.compile(
@@ -151,7 +152,7 @@ def _is_name(word: str, *, first: bool) -> bool:
 
 
 def _support_text(e: Evidence) -> str:
-    parts: list[Any] = [e.text, e.title, e.date, e.source]
+    parts: list[Any] = [e.text, plain(e.text), e.title, e.date, e.source]  # answers quote plain text
     parts += _flatten(e.value)
     return " ".join(str(p) for p in parts if p is not None and not isinstance(p, bool))
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.qa import Evidence
+from rag.text import plain
 
 CHUNK_CHARS = 360  # article text shown per item: the 135M model reads short prompts best
 
@@ -74,13 +75,17 @@ def format_evidence(items: Sequence[Evidence], numbers: Sequence[int] | None = N
 
 
 def describe(item: Evidence) -> str:
-    text = " ".join(item.text.split())
+    """Facts as stored; articles and model cards as plain text (`rag.text.plain`), and an article
+    whose chunk is only its title shown without an empty body."""
     if item.kind == "fact":
+        text = " ".join(item.text.split())
         return f"{text} (source: {item.source})" if item.source and item.source not in text else text
-    if item.title and text.startswith(item.title):  # article chunks often open with their title
-        text = text[len(item.title) :].lstrip(" .:-")
+    text, title = plain(item.text), plain(item.title or "")
+    if title and text.startswith(title):  # article chunks often open with their title
+        text = text[len(title) :].lstrip(" .:-")
     if len(text) > CHUNK_CHARS:
         text = text[:CHUNK_CHARS].rsplit(" ", 1)[0] + " ..."
     label = "Article" if item.kind == "article" else "Model card"
-    about = "; ".join(x for x in (item.title, item.source, item.date) if x)
-    return f"{label} ({about}): {text}" if about else f"{label}: {text}"
+    about = "; ".join(x for x in (title, item.source, item.date) if x)
+    head = f"{label} ({about})" if about else label
+    return f"{head}: {text}" if text else head

@@ -222,3 +222,27 @@ def test_the_reports_side_by_side_answers_cover_every_family() -> None:
         r"^\d+\. \*\*(\w+) \d\?\*\*", render_markdown(report, samples=3).split("side by side")[1], re.M
     )
     assert sorted(shown) == ["attribute", "list", "news"]
+
+
+def test_preference_pairs_take_each_flaw_in_turn_and_reject_a_copied_article() -> None:
+    from finetune.dataset import Example, preference_pairs
+
+    article = {"n": 2, "kind": "article", "id": "a#0", "doc": "a", "title": "Llama 4 ships", "date": "2025-04-08",
+               "source": "AINews", "url": None, "value": None,
+               "text": "Llama 4 ships. [Meta](https://ai.meta.com) released **Scout**."}  # fmt: skip
+    fact_row = {"n": 1, "kind": "fact", "id": "f", "doc": "f", "title": None, "date": None, "source": "catalog",
+                "url": None, "value": 8192, "text": "Llama 3 8B has a context length of 8,192 tokens."}  # fmt: skip
+
+    def example(i: int, evidence: list[dict[str, object]]) -> Example:
+        return Example(id=f"e{i}", item_id=f"i{i}", family="attribute", split="train", question="Context of Llama 3 8B?",
+                       messages=[], target="Llama 3 8B has a context length of 8,192 tokens [1].", evidence=evidence,
+                       cited=[1], answerable=True, answers=[[8192]], match="number", precision="day",
+                       gold_evidence=[], model_ids=[])  # fmt: skip
+
+    examples = [example(i, [fact_row]) for i in range(30)] + [example(30, [fact_row, article])]
+    pairs = preference_pairs(examples, limit=12, seed=3)
+    flaws = [p["flaw"] for p in pairs]
+    assert "copied evidence" in flaws[:6]  # one example of 31 can have it, and it is not drowned out
+    assert len(set(flaws[:6])) == 6
+    copied = next(p for p in pairs if p["flaw"] == "copied evidence")
+    assert copied["rejected"] == "Article (Llama 4 ships; AINews; 2025-04-08): Meta released Scout."

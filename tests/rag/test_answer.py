@@ -345,6 +345,19 @@ def test_a_news_answer_quotes_the_matching_articles() -> None:
     assert not answer.refused and [c.id for c in answer.citations] == ["hello-gpt-4o#0"] and model.calls == 0
 
 
+def test_a_news_answer_quotes_plain_text_and_does_not_repeat_a_title() -> None:
+    marked = Evidence(kind="article", id="m#0", title="GPT-4o voice", date="2024-05-20", source="a",
+                      text="[@sama](https://x.com/sama) says **GPT-4o** talks back.")  # fmt: skip
+    bare = Evidence(kind="article", id="t#0", title="GPT-4o", text="GPT-4o", date="2024-05-21", source="b")
+    result = result_for("What happened with GPT 4o in May 2024?", [marked, bare], family="news",
+                        entities=[LinkedEntity(id="gpt-4o", kind="Model", name="GPT-4o", surface="GPT 4o")], date_from="2024-05-01", date_to="2024-05-31")  # fmt: skip
+    answer = Answerer(ScriptedGenerator("unused")).answer(result)
+    assert (
+        answer.answer
+        == '@sama says GPT-4o talks back ("GPT-4o voice", a, 2024-05-20) [1]. GPT-4o (b, 2024-05-21) [2].'
+    )
+
+
 def test_a_news_answer_with_a_topic_quotes_only_articles_the_graph_found_on_it() -> None:
     on_topic = Evidence(kind="article", id="safety-post", title="GPT-4o system card", date="2024-08-08",
                         text="OpenAI published the GPT-4o system card with its safety evaluations.")  # fmt: skip
