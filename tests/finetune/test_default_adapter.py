@@ -47,10 +47,10 @@ def test_the_shipped_adapter_answers_by_default_and_carries_its_evaluation(tmp_p
     report = json.loads((REPO_DEFAULT / "report.json").read_text())
     assert manifest["metrics"] == report["overall"]
     tuned, base = report["overall"]["tuned"], report["overall"]["base"]
-    # What serving it by default rests on (the full rule, `beats`, is not met: see the report).
+    # What serving it by default rests on: grounding >= 0.95 and 20 points over base, a tenth of the
+    # style defects, accuracy not lower (`beats`), recorded in its manifest.
     assert tuned["grounding_pass"] >= base["grounding_pass"] + 0.20 and tuned["accuracy"] >= base["accuracy"]
-    assert tuned["style_defects"] < base["style_defects"]
-    assert manifest["beats_base"] == beats(tuned, base)
+    assert beats(tuned, base) and manifest["beats_base"] is True
     shipped = load_config(REPO_DEFAULT / "config.yaml")
     assert shipped == load_config(RECIPE).model_copy(update={"name": shipped.name})
 
