@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -151,6 +152,7 @@ class EmbeddedServer:
             "--bolt-port", str(s.embedded_bolt_port),
             "--http-port", str(s.embedded_http_port),
             "--heap", s.embedded_heap,
+            f"--jvm-args={s.embedded_jvm_args}",
             "--state-file", str(self.state_file.resolve()),
         ]  # fmt: skip
         with open(self.log_file, "ab") as log:
@@ -188,5 +190,7 @@ class EmbeddedServer:
             return "A port it needs is already in use."
         if "no space left" in lowered:
             return "The disk is full."
+        if bad_option := re.search(r"Unrecognized VM option '[^']*'|Unrecognized option: \S+", tail):
+            return f"The JVM refused an option of LLMX_EMBEDDED_JVM_ARGS: {bad_option.group(0)}."
         last = [line for line in tail.splitlines() if line.strip()][-3:]
         return "Last log lines: " + " | ".join(last)

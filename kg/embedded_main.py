@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ def main() -> int:
     parser.add_argument("--bolt-port", required=True, type=int)
     parser.add_argument("--http-port", required=True, type=int)
     parser.add_argument("--heap", default="2g")
+    parser.add_argument("--jvm-args", default="", help="Extra JVM options, space-separated.")
     parser.add_argument("--state-file", required=True, type=Path)
     args = parser.parse_args()
     password = os.environ.pop("LLMX_EMBEDDED_ROOT_PASSWORD", "")
@@ -39,7 +41,7 @@ def main() -> int:
             "host": "localhost",
         },
         # -Xrs: the JVM leaves SIGTERM/SIGINT to Python, whose handler below stops the server cleanly.
-        jvm_kwargs={"heap_size": args.heap, "jvm_args": "-Xrs"},
+        jvm_kwargs={"heap_size": args.heap, "jvm_args": ["-Xrs", *shlex.split(args.jvm_args)]},
     )
     server.start()
     server.create_database(args.database)

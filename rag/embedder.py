@@ -78,15 +78,14 @@ def make_embedder(settings: IndexSettings) -> Embedder:
     """The embedder the settings choose (`LLMX_EMBEDDER`): int8 ONNX on CPU, fp32 torch on CUDA or
     when asked for. Nothing loads until the first `embed`."""
     device = settings.embedding_device
+    batch = {"batch_size": settings.embedding_batch_size} if settings.embedding_batch_size else {}
     if settings.embedder == "torch" or device not in (None, "cpu") or (device is None and cuda_available()):
-        return SentenceTransformerEmbedder(
-            settings.embedding_model, device=device, batch_size=settings.embedding_batch_size
-        )
+        return SentenceTransformerEmbedder(settings.embedding_model, device=device, **batch)
     from rag.onnx_embedder import OnnxEmbedder
 
     return OnnxEmbedder(
-        settings.embedding_model, cache_dir=settings.embedding_cache_dir,
-        batch_size=settings.embedding_batch_size, threads=settings.embedding_threads,
+        settings.embedding_model, cache_dir=settings.embedding_cache_dir, threads=settings.embedding_threads,
+        **batch,
     )  # fmt: skip
 
 

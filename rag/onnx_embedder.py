@@ -7,6 +7,13 @@ onnxruntime's dynamic int8 quantisation) and cached under `<data_dir>/models/onn
 of the source weights, the onnxruntime version and this recipe's version. The model and its manifest
 (which records the file's own hash) are each written under a temporary name and renamed, so a kill
 mid-export leaves no cache; a cache that fails its hash check or does not load is rebuilt.
+
+Parallelism is one batch per core, not one batch split across cores: each core runs whole batches of 16
+on its own (a single-threaded session called from a small thread pool). ONNX Runtime splits one batch's
+work in equal parts, so when another thread of the process (an ingest writing the graph) or the graph
+server takes a core, the other part finishes and waits; independent batches keep every free core busy.
+Measured on 1,500 news texts on 2 cores: 97 texts/s against 87 alone, and 83 against 66 beside a
+process that takes half a core.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +140,7 @@ class OnnxEmbedder(Embedder):
         model: str | Path | None = None,
         *,
         cache_dir: Path,
-        batch_size: int = 64,
+        batch_size: int = 16,
         threads: int | None = None,
     ) -> None:
         from rag.embedder import check_model_dir, default_model_path, model_dim
@@ -141,7 +149,7 @@ class OnnxEmbedder(Embedder):
         check_model_dir(self.model_path)
         self.cache_dir = Path(cache_dir)
         self.batch_size = batch_size
-        # all cores for one batch; no spinning, so the ingest thread beside it keeps its share
+        # one worker per core, each running whole batches (see the module docstring)
         self.threads = threads or max(1, min(os.cpu_count() or 1, 8))
         dim = model_dim(self.model_path)
         if dim is None:
@@ -152,6 +160,7 @@ class OnnxEmbedder(Embedder):
         self._max_len = _max_seq_length(self.model_path)
         self._session: ort.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.device = "cpu"
 
@@ -202,7 +211,7 @@ class OnnxEmbedder(Embedder):
                 from tokenizers import Tokenizer
 
                 options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads
+                options.intra_op_num_threads = 1  # a batch per core: parallel across batches instead
                 options.inter_op_num_threads = 1
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -218,6 +227,8 @@ class OnnxEmbedder(Embedder):
                 tokenizer.enable_truncation(max_length=self._max_len)
                 tokenizer.no_padding()
                 self._session, self._tokenizer = session, tokenizer
+                if self.threads > 1:
+                    self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-embed")
             return self._session, self._tokenizer
 
     # -- embedding ----------------------------------------------------------------------------------
@@ -228,8 +239,9 @@ class OnnxEmbedder(Embedder):
         session, tokenizer = self._load()
         encodings = tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")  # similar lengths per batch
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(rows: np.ndarray) -> None:
             batch = [encodings[i] for i in rows]
             width = max(len(e.ids) for e in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
@@ -245,4 +257,11 @@ class OnnxEmbedder(Embedder):
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[rows] = pooled / np.clip(norms, 1e-12, None)
+
+        if self._pool is None or len(batches) == 1:
+            for rows in batches:
+                run(rows)
+        else:
+            for _ in self._pool.map(run, batches):  # rows are disjoint: each batch writes its own
+                pass
         return out

@@ -73,6 +73,7 @@ class _Work:
     classification: str
     near_of: str | None = None
     near_reason: str | None = None
+    in_graph: bool = False  # stored by an earlier run, so it may carry links to clear
 
 
 class NewsIngestJob:
@@ -229,7 +230,9 @@ class NewsIngestJob:
                 else:
                     counts["updated" if previous["content_hash"] != record.content_hash else "new"] += 1
                     work.append(
-                        _Work(record, classification, previous.get("near_of"), previous.get("near_reason"))
+                        _Work(
+                            record, classification, previous.get("near_of"), previous.get("near_reason"), True
+                        )
                     )
             else:
                 result = dedupe.check(record)
@@ -295,7 +298,8 @@ class NewsIngestJob:
             if w.near_of:
                 near.append({"article_id": r.id, "duplicate_of": w.near_of, "reason": w.near_reason})
         self.store.write_rows(nq.UPSERT_ARTICLES, articles, now=now)
-        self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=[w.record.id for w in batch])
+        if stored := [w.record.id for w in batch if w.in_graph]:  # a new article has no links yet
+            self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=stored)
         self.store.write_rows(nq.LINK_MENTIONS_MODEL, models)
         self.store.write_rows(nq.LINK_MENTIONS_ORG, orgs)
         self.store.write_rows(nq.LINK_ABOUT, about)

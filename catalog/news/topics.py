@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,8 +92,8 @@ class TopicTagger:
         for entry in self.entries:
             score = 2.0 * sum(1 for p in entry.title_patterns if p.search(title.strip()))
             for pattern, weight, needle in entry.patterns:
-                if needle in low_text:
-                    score += weight * min(len(pattern.findall(text)), self.max_count)
+                if needle in low_text:  # matches past max_count add nothing, so stop looking there
+                    score += weight * sum(1 for _ in islice(pattern.finditer(text), self.max_count))
                 if needle in low_title and pattern.search(title):
                     score += weight * (self.title_weight if weight > 1 else 1.0)
             out[entry.id] = score

@@ -82,3 +82,14 @@ def test_start_failure_reports_the_log(tmp_path) -> None:
     assert "port it needs is already in use" in server._diagnose()
     server.log_file.write_text("boot\nIOException: No space left on device\n")
     assert "disk is full" in server._diagnose()
+
+
+def test_jvm_options_reach_the_server(tmp_path) -> None:
+    """`embedded_jvm_args` is passed to the server's JVM: an option it does not know stops the start,
+    and the error quotes the JVM's complaint."""
+    settings = Settings(
+        data_dir=tmp_path, embedded_bolt_port=free_port(), embedded_http_port=free_port(),
+        embedded_jvm_args="-XX:TieredStopAtLevel=1 -XX:+LlmxNoSuchOption", _env_file=None,  # type: ignore[call-arg]
+    )  # fmt: skip
+    with pytest.raises(ServerStartError, match="LlmxNoSuchOption"):
+        EmbeddedServer(settings).ensure_running()

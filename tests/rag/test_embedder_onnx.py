@@ -5,6 +5,7 @@ rebuilt when broken, and indexes that refuse to mix the two paths."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,18 @@ def test_onnx_vectors_agree_with_fp32_on_real_news(
     # another batching (dynamic int8 scales activations per batch) moves a vector only slightly
     reversed_order = onnx_embedder.embed([c.text for c in reversed(chunks[:50])])[::-1]
     assert np.einsum("ij,ij->i", reversed_order, fast[:50]).min() >= 0.99
+
+
+def test_batches_on_parallel_workers_land_in_their_rows(
+    onnx_embedder: OnnxEmbedder, onnx_cache: Path, chunks: list[Chunk]
+) -> None:
+    """Workers run whole batches side by side; each vector must still be its own text's, exactly as
+    one worker running the same batches in turn computes it."""
+    texts = [c.text for c in chunks]
+    assert onnx_embedder.threads > 1 or (os.cpu_count() or 1) == 1
+    one_worker = OnnxEmbedder(cache_dir=onnx_cache, threads=1)
+    assert len(texts) > 4 * one_worker.batch_size  # several batches, so the pool has work to share
+    np.testing.assert_allclose(onnx_embedder.embed(texts), one_worker.embed(texts), atol=1e-6)
 
 
 def test_nearest_neighbours_match_fp32(
