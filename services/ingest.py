@@ -59,11 +59,13 @@ def ingest_news(
     inputs: Sequence[NewsInput],
     *,
     progress: Progress | None = None,
-    batch_size: int = 250,
+    batch_size: int = 1000,
     flush_every_s: float = 30.0,
 ) -> NewsIngestResult:
     """Newest articles first; graph writes overlap embedding; the indexes are saved every ~30 s
-    (atomically) and articles are marked complete only once saved (see `catalog.news.job`)."""
+    (atomically) and articles are marked complete only once saved (see `catalog.news.job`).
+    Batches of 1,000 articles: each embedding call then sorts more texts by length and ends with
+    fewer half-idle cores than with 250 (full corpus, 2 cores: 246 s -> 225 s)."""
     store = ctx.store
     store.apply_schema()
     reembed_if_mismatched(store, ctx.indexes, progress)
