@@ -136,7 +136,7 @@ def main() -> None:
                 store.apply_schema()
                 t0 = time.perf_counter()
                 CatalogIngestJob(store, readers_for([], installed=True, data_dir=args.data)).run()
-                embedder = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size or 64)
+                embedder = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
                 indexes = ChunkIndexes(settings.index_dir, embedder)
                 files = _news_slice(args.data / "news", args.news_limit, root)
                 inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)

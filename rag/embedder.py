@@ -78,14 +78,14 @@ def make_embedder(settings: IndexSettings) -> Embedder:
     """The embedder the settings choose (`LLMX_EMBEDDER`): int8 ONNX on CPU, fp32 torch on CUDA or
     when asked for. Nothing loads until the first `embed`."""
     device = settings.embedding_device
-    batch = {"batch_size": settings.embedding_batch_size} if settings.embedding_batch_size else {}
+    batch_size = settings.embedding_batch_size  # None: each path's own default
     if settings.embedder == "torch" or device not in (None, "cpu") or (device is None and cuda_available()):
-        return SentenceTransformerEmbedder(settings.embedding_model, device=device, **batch)
+        return SentenceTransformerEmbedder(settings.embedding_model, device=device, batch_size=batch_size)
     from rag.onnx_embedder import OnnxEmbedder
 
     return OnnxEmbedder(
-        settings.embedding_model, cache_dir=settings.embedding_cache_dir, threads=settings.embedding_threads,
-        **batch,
+        settings.embedding_model, cache_dir=settings.embedding_cache_dir, batch_size=batch_size,
+        threads=settings.embedding_threads,
     )  # fmt: skip
 
 
@@ -98,12 +98,12 @@ class SentenceTransformerEmbedder(Embedder):
     kind = "torch"
 
     def __init__(
-        self, model: str | Path | None = None, device: str | None = None, batch_size: int = 64
+        self, model: str | Path | None = None, device: str | None = None, batch_size: int | None = None
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
         check_model_dir(self.model_path)
         self._device = device
-        self.batch_size = batch_size
+        self.batch_size = batch_size or 64
         self._model: SentenceTransformer | None = None
 
     @property

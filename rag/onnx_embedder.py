@@ -140,7 +140,7 @@ class OnnxEmbedder(Embedder):
         model: str | Path | None = None,
         *,
         cache_dir: Path,
-        batch_size: int = 16,
+        batch_size: int | None = None,
         threads: int | None = None,
     ) -> None:
         from rag.embedder import check_model_dir, default_model_path, model_dim
@@ -148,7 +148,7 @@ class OnnxEmbedder(Embedder):
         self.model_path = Path(model) if model is not None else default_model_path()
         check_model_dir(self.model_path)
         self.cache_dir = Path(cache_dir)
-        self.batch_size = batch_size
+        self.batch_size = batch_size or 16  # a batch per core (see the module docstring)
         # one worker per core, each running whole batches (see the module docstring)
         self.threads = threads or max(1, min(os.cpu_count() or 1, 8))
         dim = model_dim(self.model_path)

@@ -231,7 +231,11 @@ class NewsIngestJob:
                     counts["updated" if previous["content_hash"] != record.content_hash else "new"] += 1
                     work.append(
                         _Work(
-                            record, classification, previous.get("near_of"), previous.get("near_reason"), True
+                            record,
+                            classification,
+                            previous.get("near_of"),
+                            previous.get("near_reason"),
+                            in_graph=True,
                         )
                     )
             else:
