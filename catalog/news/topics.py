@@ -23,6 +23,7 @@ import yaml
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 _NOISE = re.compile(r"<[^>]+>|https?://\S+|\(\s*\)")  # HTML tags and URLs are markup, not words
+_WORD = re.compile(r"\w+")
 
 
 def _clean(text: str) -> str:
@@ -45,6 +46,7 @@ class TaxonomyEntry:
     description: str
     patterns: tuple[tuple[re.Pattern[str], float, str], ...]  # pattern, weight, a substring it needs
     title_patterns: tuple[re.Pattern[str], ...] = ()
+    whole: tuple[bool, ...] = ()  # per pattern: its needle is a whole word of any text it matches
 
 
 def _compile(phrase: str) -> re.Pattern[str]:
@@ -56,8 +58,16 @@ def _compile(phrase: str) -> re.Pattern[str]:
 
 
 def _needle(phrase: str) -> str:
-    """The first word, lower-cased: a cheap substring test before running the regex."""
+    """The first word, lower-cased: a cheap test before running the regex."""
     return re.split(r"[\s-]+", phrase.rstrip("*").strip())[0].lower()
+
+
+def _whole_word(phrase: str) -> bool:
+    """Whether a match always has the needle as a whole word of the text (a word set can test it):
+    not a one-word phrase with a trailing ``*`` ('upgrade*' matches 'upgraded'), and only word chars
+    ('llama.cpp' is no single word)."""
+    words = re.split(r"[\s-]+", phrase.rstrip("*").strip())
+    return not (phrase.endswith("*") and len(words) == 1) and _WORD.fullmatch(words[0]) is not None
 
 
 def load_taxonomy(path: str | Path = TAXONOMY_PATH) -> tuple[list[TaxonomyEntry], dict[str, Any]]:
@@ -65,39 +75,59 @@ def load_taxonomy(path: str | Path = TAXONOMY_PATH) -> tuple[list[TaxonomyEntry]
     data = yaml.safe_load(Path(path).read_text())
     entries = []
     for raw in data["entries"]:
-        pats = [(_compile(p), 2.0, _needle(p)) for p in raw.get("strong", [])]
-        pats += [(_compile(p), 1.0, _needle(p)) for p in raw.get("weak", [])]
+        phrases = [(p, 2.0) for p in raw.get("strong", [])] + [(p, 1.0) for p in raw.get("weak", [])]
+        pats = tuple((_compile(p), weight, _needle(p)) for p, weight in phrases)
+        whole = tuple(_whole_word(p) for p, _ in phrases)
         titles = tuple(re.compile(r) for r in raw.get("title_regex", []))
         entries.append(
-            TaxonomyEntry(raw["id"], raw["kind"], raw["label"], raw["description"], tuple(pats), titles)
+            TaxonomyEntry(raw["id"], raw["kind"], raw["label"], raw["description"], pats, titles, whole)
         )
     settings = {k: data[k] for k in ("threshold", "title_weight", "max_count")}
     return entries, settings
 
 
+_Rule = tuple[int, re.Pattern[str], float]  # entry index, pattern, weight
+
+
 class TopicTagger:
-    """Weighted keyword rules over title and text; see the module docstring."""
+    """Weighted keyword rules over title and text; see the module docstring.
+
+    Only the rules whose needle is in a text run their regex: a needle that is a whole word is looked
+    up in the text's word set (one hash lookup per distinct word, instead of a scan of the text per
+    phrase: ingestion time of the full news corpus), the few others are substring tests."""
 
     def __init__(self, path: str | Path = TAXONOMY_PATH, threshold: float | None = None) -> None:
         self.entries, settings = load_taxonomy(path)
         self.threshold = float(threshold if threshold is not None else settings["threshold"])
         self.title_weight = float(settings["title_weight"])
         self.max_count = int(settings["max_count"])
+        self._by_word: dict[str, list[_Rule]] = {}
+        self._by_substring: list[tuple[str, _Rule]] = []
+        for i, entry in enumerate(self.entries):
+            for (pattern, weight, needle), whole in zip(entry.patterns, entry.whole, strict=True):
+                if whole:
+                    self._by_word.setdefault(needle, []).append((i, pattern, weight))
+                else:
+                    self._by_substring.append((needle, (i, pattern, weight)))
+
+    def _rules_in(self, text: str) -> list[_Rule]:
+        """The rules whose needle occurs in `text`, each once."""
+        low = text.lower()
+        rules = [r for word in set(_WORD.findall(low)) for r in self._by_word.get(word, ())]
+        rules += [rule for needle, rule in self._by_substring if needle in low]
+        return rules
 
     def scores(self, title: str, text: str) -> dict[str, float]:
         """Evidence score of every entry (tagged or not), for inspection."""
         title, text = _clean(title or ""), _clean(text or "")
-        low_title, low_text = title.lower(), text.lower()
-        out: dict[str, float] = {}
-        for entry in self.entries:
-            score = 2.0 * sum(1 for p in entry.title_patterns if p.search(title.strip()))
-            for pattern, weight, needle in entry.patterns:
-                if needle in low_text:  # matches past max_count add nothing, so stop looking there
-                    score += weight * sum(1 for _ in islice(pattern.finditer(text), self.max_count))
-                if needle in low_title and pattern.search(title):
-                    score += weight * (self.title_weight if weight > 1 else 1.0)
-            out[entry.id] = score
-        return out
+        stripped = title.strip()
+        totals = [2.0 * sum(1 for p in e.title_patterns if p.search(stripped)) for e in self.entries]
+        for i, pattern, weight in self._rules_in(text):  # matches past max_count add nothing
+            totals[i] += weight * sum(1 for _ in islice(pattern.finditer(text), self.max_count))
+        for i, pattern, weight in self._rules_in(title):
+            if pattern.search(title):
+                totals[i] += weight * (self.title_weight if weight > 1 else 1.0)
+        return {e.id: score for e, score in zip(self.entries, totals, strict=True)}
 
     def tag(self, title: str, text: str) -> list[TopicTag]:
         """Tags whose score reaches the threshold, highest score first."""

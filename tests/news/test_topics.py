@@ -46,6 +46,40 @@ def test_matches_whole_words_only(tagger: TopicTagger) -> None:
     assert "hardware" in {t.id for t in tagger.tag("Nvidia ships new GPUs", "")}
 
 
+def _scores_by_every_regex(tagger: TopicTagger, title: str, text: str) -> dict[str, float]:
+    """The scoring rule with no needle pre-filter: every pattern run over the whole title and text."""
+    from itertools import islice
+
+    from catalog.news.topics import _clean
+
+    title, text = _clean(title), _clean(text)
+    out = {}
+    for e in tagger.entries:
+        score = 2.0 * sum(1 for p in e.title_patterns if p.search(title.strip()))
+        for pattern, weight, _ in e.patterns:
+            score += weight * sum(1 for _ in islice(pattern.finditer(text), tagger.max_count))
+            if pattern.search(title):
+                score += weight * (tagger.title_weight if weight > 1 else 1.0)
+        out[e.id] = score
+    return out
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Upgraded llama.cpp build", "We upgraded to LLAMA.CPP; benchmarks improved. Open-weight models."),
+        ("meta-llama/Llama-3-8B", "RELEASED under apache 2.0 with a new version and red-teaming."),
+        ("@release notes", "see @benchmark and e-mail: release_notes, reLeased re-leased"),
+        ("Datacenter deal", "A data-center investment by investors; H100s and export controls."),
+        ("", ""),
+    ],
+)
+def test_needle_prefilter_scores_like_every_regex(tagger: TopicTagger, title: str, text: str) -> None:
+    """The word-set and substring pre-filter only skips regexes that cannot match."""
+    assert tagger.scores(title, text) == _scores_by_every_regex(tagger, title, text)
+    assert any(tagger.scores(title, text).values()) or not (title or text)
+
+
 def test_tags_are_sorted_by_score(tagger: TopicTagger) -> None:
     tags = tagger.tag("OpenAI raises $6B at a $157B valuation", "The funding round was led by investors.")
     assert tags[0].id == "business"
