@@ -4,9 +4,10 @@ path (int8 ONNX and fp32 torch), side by side. Prints JSON.
 Per path, in its own process (so peak RSS is that path's): a fresh embedded graph on free ports, the
 catalog (not timed), then the timed news ingestion as the CLI runs it (newest first, graph writes
 overlapping embedding, model cards synced at the end), then
-- pure embedding: the same chunks' texts embedded alone, with nothing else running (all of them, or
-  a random `--pure-sample` whose rate is extrapolated to all), so `overhead` = ingest wall time /
-  pure embedding time of the same chunks is the cost above the model's physical limit on this CPU;
+- pure embedding: the same chunks' texts embedded alone, with nothing else running (the graph server
+  stopped; all of them, or a random `--pure-sample` whose rate is extrapolated to all; the faster of
+  two passes), so `overhead` = ingest wall time / pure embedding time of the same chunks is the cost
+  above the model's physical limit on this CPU;
 - retrieval quality: the QA set the evaluation harness builds from the graph (rag.eval.qa_set), both
   splits, each answerable question retrieved with the vector-only and the hybrid retriever at k=10,
   recall@5 and recall@10 against its gold evidence;
@@ -114,10 +115,6 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
                 pure = (
                     texts if args.pure_sample <= 0 else rng.sample(texts, min(args.pure_sample, len(texts)))
                 )
-                t0 = time.perf_counter()
-                embedder.embed(pure)
-                pure_rate = len(pure) / (time.perf_counter() - t0)
-                pure_all_s = embedded / pure_rate
 
                 sample_ids = sorted(
                     random.Random(11).sample([c.id for c in chunks], min(COSINE_SAMPLE, len(chunks)))
@@ -126,8 +123,7 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
                 np.save(vectors_out, embedder.embed([by_id[i] for i in sample_ids]))
                 vectors_out.with_suffix(".ids.json").write_text(json.dumps(sample_ids))
 
-                print(f"[{kind}] ingest {ingest_s:.0f} s, pure {pure_rate:.1f} chunks/s; QA recall next",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                print(f"[{kind}] ingest {ingest_s:.0f} s; QA recall next", file=sys.stderr, flush=True)
                 splits = build_qa_set(read_snapshot(store))
                 items = [i for split in ("dev", "test") for i in splits.get(split, []) if i.answerable]
                 items = items[: args.questions] if args.questions else items
@@ -145,6 +141,16 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
                     recall[name] = {"questions": len(items), "recall@5": _mean(r5), "recall@10": _mean(r10)}
         finally:
             server.stop()
+        # the model alone, with the graph server stopped (it may still be busy after the ingest): the
+        # faster of two passes, as nothing but interference makes a pass slower
+        passes = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            embedder.embed(pure)
+            passes.append(len(pure) / (time.perf_counter() - t0))
+        pure_rate = max(passes)
+        pure_all_s = embedded / pure_rate
+        print(f"[{kind}] pure {' / '.join(f'{r:.1f}' for r in passes)} chunks/s", file=sys.stderr, flush=True)
     return {
         "embedder": kind,
         "model_load_s": round(load_s, 1),
@@ -157,6 +163,7 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
         "chunks_embedded_per_s": round(embedded / ingest_s, 1),
         "pure_embed_chunks_per_s": round(pure_rate, 1),
         "pure_embed_sample": len(pure),
+        "pure_embed_passes_chunks_per_s": [round(r, 1) for r in passes],
         "pure_embed_s": round(pure_all_s, 1),
         "overhead": round(ingest_s / pure_all_s, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
