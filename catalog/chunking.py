@@ -113,9 +113,14 @@ def render_model_card(
     return " ".join(lines)
 
 
-def write_chunks(store: GraphStore, query: LiteralString, chunks: Sequence[Chunk]) -> None:
-    """Write chunk nodes and drop the ones their documents no longer have."""
+def write_chunks(
+    store: GraphStore, query: LiteralString, chunks: Sequence[Chunk], *, prune: bool = True
+) -> None:
+    """Write chunk nodes and (with `prune`) drop the ones their documents no longer have; a document
+    that is new to the graph has none to drop."""
     store.write_rows(query, [_chunk_row(c) for c in chunks])
+    if not prune:
+        return
     by_doc: dict[str, list[str]] = {}
     for c in chunks:
         by_doc.setdefault(c.doc_id, []).append(c.id)

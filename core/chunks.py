@@ -60,6 +60,7 @@ class Chunk:
 
 class ChunkSink(Protocol):
     """Where an ingestion job hands its chunks to be made searchable (the service layer passes the
-    search indexes). `add` returns once the chunks are durable, with how many had to be embedded."""
+    search indexes). `add` returns once the chunks are durable, with how many had to be embedded. A job
+    calls `add` from one thread unless its caller says the sink takes concurrent calls."""
 
     def add(self, chunks: Sequence[Chunk]) -> int: ...

@@ -50,6 +50,9 @@ class ScoredId:
 class Embedder(ABC):
     """Turns texts into L2-normalised float32 vectors, so inner product is cosine similarity."""
 
+    #: How many `embed` calls may usefully run at once (an ingestion overlaps that many batches).
+    concurrent_calls: int = 1
+
     @property
     @abstractmethod
     def dim(self) -> int: ...

@@ -13,6 +13,7 @@ old vectors so that the next upsert re-embeds every chunk with the configured pa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +52,14 @@ class VerifyReport:
 
 
 class ChunkIndexes:
-    """A FaissIndex and a Bm25Index in one directory (default `<data_dir>/indexes`), loaded if saved."""
+    """A FaissIndex and a Bm25Index in one directory (default `<data_dir>/indexes`), loaded if saved.
+
+    Writers may call `upsert`, `remove` and `save` from several threads: the embedding, the slow part,
+    runs outside the lock, so upserts of disjoint chunks embed at the same time (see
+    `Embedder.concurrent_calls`); changing and saving the indexes is serialised."""
 
     def __init__(self, dir: Path, embedder: Embedder, *, use_gpu: bool | None = None) -> None:
+        self._lock = threading.RLock()
         self.dir = Path(dir)
         self.embedder = embedder
         self.kind = embedder_kind(embedder)
@@ -85,9 +91,10 @@ class ChunkIndexes:
 
     def reset_vectors(self) -> int:
         """Drop every saved vector (not the keyword index); returns how many were dropped."""
-        dropped = len(self.vectors)
-        self.vectors.clear()
-        self.vectors.embedder_kind = self.kind
+        with self._lock:
+            dropped = len(self.vectors)
+            self.vectors.clear()
+            self.vectors.embedder_kind = self.kind
         return dropped
 
     def upsert(self, chunks: Sequence[Chunk], *, prune_docs: bool = True) -> UpsertReport:
@@ -111,14 +118,15 @@ class ChunkIndexes:
             c for c in chunks if (m := self.keywords.meta(c.id)) is None or m.content_hash != c.content_hash
         ]
 
-        if to_embed:
-            self.vectors.upsert(to_embed, self.embedder.embed([c.text for c in to_embed]))
-        self.vectors.set_meta(relabel)
-        self.keywords.upsert(to_keyword)
-
+        vectors = self.embedder.embed([c.text for c in to_embed]) if to_embed else None
         pruned = 0
-        if prune_docs:
-            pruned = self.remove(self._orphans(chunks))
+        with self._lock:
+            if vectors is not None:
+                self.vectors.upsert(to_embed, vectors)
+            self.vectors.set_meta(relabel)
+            self.keywords.upsert(to_keyword)
+            if prune_docs:
+                pruned = self.remove(self._orphans(chunks))
         touched = {c.id for c in [*to_embed, *relabel, *to_keyword]}
         return UpsertReport(
             embedded=len(to_embed),
@@ -142,9 +150,10 @@ class ChunkIndexes:
     def remove(self, chunk_ids: Iterable[str]) -> int:
         """Remove from both indexes; returns how many ids were in at least one of them."""
         ids = set(chunk_ids)
-        present = ids & (self.vectors.ids() | self.keywords.ids())
-        self.vectors.remove(ids)
-        self.keywords.remove(ids)
+        with self._lock:
+            present = ids & (self.vectors.ids() | self.keywords.ids())
+            self.vectors.remove(ids)
+            self.keywords.remove(ids)
         return len(present)
 
     def verify(self, expected: Mapping[str, str]) -> VerifyReport:
@@ -180,8 +189,9 @@ class ChunkIndexes:
 
     def save(self) -> None:
         """Save both (each atomically). A crash between the two is what `verify` is there to catch."""
-        self.vectors.save()
-        self.keywords.save()
+        with self._lock:
+            self.vectors.save()
+            self.keywords.save()
 
     def __len__(self) -> int:
         return len(self.vectors)

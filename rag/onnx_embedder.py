@@ -134,6 +134,9 @@ class OnnxEmbedder(Embedder):
     """Embeds with the int8 ONNX export of a local sentence-transformers MiniLM (mean pooling)."""
 
     kind = KIND
+    # a second call's batches queue behind the first's on the same pool and fill its tail (the last
+    # batches, when fewer are left than cores); the torch path splits each batch over all cores
+    concurrent_calls = 2
 
     def __init__(
         self,

@@ -9,10 +9,12 @@ duplicates are counted and dropped.
 Newest first: articles are processed by publication date, most recent first (a near-duplicate right
 after the article it duplicates), so the news people ask about is searchable within the first
 minutes of a long run. Graph work and embedding overlap: while one thread embeds batch n, the job
-links, tags and writes batch n+1 to the graph (at most `in_flight` batches wait for the embedder). A
-`BufferedChunkSink` is flushed (made durable) every `flush_every_s` seconds and at the end, and the
-articles it covers are marked complete only then, so saving the indexes does not cost O(corpus) per
-batch and a kill still loses nothing that is marked done.
+links, tags and writes batch n+1 to the graph (at most `in_flight` batches wait for the embedder, up
+to `concurrent_adds` of them handed to the sink at once, for a sink that allows it). A
+`BufferedChunkSink` is flushed (made durable) every `flush_every_s` seconds and at the end, once
+every batch before the flush point is added, and the articles it covers are marked complete only
+then, so saving the indexes does not cost O(corpus) per batch and a kill still loses nothing that is
+marked done.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,6 +90,7 @@ class NewsIngestJob:
         progress: Progress | None = None,
         batch_size: int = 250,
         in_flight: int = 2,
+        concurrent_adds: int = 1,
         flush_every_s: float = 30.0,
         newest_first: bool = True,
     ) -> None:
@@ -99,6 +102,7 @@ class NewsIngestJob:
         self.steps: Progress = progress or NullProgress()
         self.batch_size = batch_size
         self.in_flight = max(1, in_flight)
+        self.concurrent_adds = max(1, min(concurrent_adds, self.in_flight))
         self.flush_every_s = flush_every_s
         self.newest_first = newest_first
 
@@ -152,19 +156,16 @@ class NewsIngestJob:
         unmarked: list[_Work] = []
         last_flush = time.monotonic()
 
-        def embed(chunks: list[Chunk], flush: bool) -> int:
-            if sink is None:
-                return 0
-            count = sink.add(chunks)
-            if flush and isinstance(sink, BufferedChunkSink):
-                sink.flush()
-            return count
+        def embed(chunks: list[Chunk]) -> int:
+            return sink.add(chunks) if sink is not None else 0
 
         def settle_oldest() -> None:
             nonlocal embedded
             future, batch, flushed = pending.popleft()
             embedded += future.result()
             unmarked.extend(batch)
+            if flushed and isinstance(sink, BufferedChunkSink):
+                sink.flush()  # every batch up to this one is added (settled in order): now durable
             if flushed or not buffered:
                 self.store.write_rows(
                     nq.MARK_ARTICLES_COMPLETE,
@@ -173,20 +174,20 @@ class NewsIngestJob:
                 unmarked.clear()
             self.steps.advance(task, len(batch))
 
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+        pool = ThreadPoolExecutor(max_workers=self.concurrent_adds, thread_name_prefix="embed")
         try:
-            for start in range(0, len(work), self.batch_size):
-                batch = work[start : start + self.batch_size]
+            for start, end in _spans(len(work), self.batch_size):
+                batch = work[start:end]
                 mentions += self._write_batch(batch, linker, tagger, now)
                 chunks = self._chunks(batch)
                 written += len(chunks)
-                last = start + self.batch_size >= len(work)
+                last = end >= len(work)
                 flush = last or time.monotonic() - last_flush >= self.flush_every_s
                 if flush:
                     last_flush = time.monotonic()
                 while len(pending) >= self.in_flight:
                     settle_oldest()
-                pending.append((pool.submit(embed, chunks, flush), batch, flush))
+                pending.append((pool.submit(embed, chunks), batch, flush))
             while pending:
                 settle_oldest()
         finally:
@@ -301,9 +302,11 @@ class NewsIngestJob:
                 about.append({"article_id": r.id, "topic_id": tag.id, "score": round(tag.score, 3)})
             if w.near_of:
                 near.append({"article_id": r.id, "duplicate_of": w.near_of, "reason": w.near_reason})
-        self.store.write_rows(nq.UPSERT_ARTICLES, articles, now=now)
-        if stored := [w.record.id for w in batch if w.in_graph]:  # a new article has no links yet
-            self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=stored)
+        stored = {w.record.id for w in batch if w.in_graph}  # the others have no node, links or chunks
+        self.store.write_rows(nq.CREATE_ARTICLES, [a for a in articles if a["id"] not in stored], now=now)
+        self.store.write_rows(nq.UPSERT_ARTICLES, [a for a in articles if a["id"] in stored], now=now)
+        if stored:
+            self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=sorted(stored))
         self.store.write_rows(nq.LINK_MENTIONS_MODEL, models)
         self.store.write_rows(nq.LINK_MENTIONS_ORG, orgs)
         self.store.write_rows(nq.LINK_ABOUT, about)
@@ -320,7 +323,10 @@ class NewsIngestJob:
                 chunk_overlap=self.chunk_overlap, classification=w.classification,  # type: ignore[arg-type]
                 title=r.title, url=r.url, date=date,
             )  # fmt: skip
-        write_chunks(self.store, nq.UPSERT_ARTICLE_CHUNKS, chunks)
+        stored = {w.record.id for w in batch if w.in_graph}
+        write_chunks(self.store, nq.UPSERT_ARTICLE_CHUNKS, [c for c in chunks if c.doc_id in stored])
+        new = [c for c in chunks if c.doc_id not in stored]
+        write_chunks(self.store, nq.CREATE_ARTICLE_CHUNKS, new, prune=False)
         return chunks
 
     def _write_quarantine(self, quarantined: Sequence[QuarantinedItem], now: str) -> None:
@@ -331,6 +337,18 @@ class NewsIngestJob:
             rows[key] = {"id": key, "props": {"source": f"news:{q.source}", "source_key": q.key,
                                               "reason": q.reason, "raw": raw}}  # fmt: skip
         self.store.write_rows(queries.UPSERT_QUARANTINE, [rows[k] for k in sorted(rows)], now=now)
+
+
+def _spans(total: int, size: int, first: int = 50) -> Iterator[tuple[int, int]]:
+    """Batch bounds that start at `first` articles and double up to `size`: the embedder gets its first
+    texts after 50 articles' graph writes instead of a whole batch's (full corpus: ~2 s sooner), and
+    the writes of a batch (~2 ms an article) still finish while the one before, at least half its
+    size, is embedded (~7 ms an article on 2 cores)."""
+    start, step = 0, max(1, min(first, size))
+    while start < total:
+        yield start, min(start + step, total)
+        start += step
+        step = min(step * 2, size)
 
 
 def _newest_first(work: Sequence[_Work]) -> list[_Work]:

@@ -144,6 +144,7 @@ def test_crash_half_way_then_rerun_ends_like_a_clean_run(
 ) -> None:  # fmt: skip
     store = catalog_graph
     store.write("MATCH (n) WHERE n:Article OR n:Chunk OR n:Source OR n:Topic DETACH DELETE n")
+    monkeypatch.setattr(embedder, "concurrent_calls", 2)  # two batches embed at once, as with ONNX
     calls = {"n": 0}
     real_save = ChunkIndexes.save
 
@@ -393,3 +394,90 @@ def test_newest_news_is_indexed_first_with_progress_in_a_plain_log(
     assert running, lines
     assert re.fullmatch(r"articles: \d+/\d+ \(\d+\.\d%\), \d+\.\d/s, \S+ left", running[0]), running[0]
     assert lines[-1].startswith(f"articles: done, {summary.new} in")
+
+
+def test_new_and_updated_articles_are_written_alike(
+    catalog_graph: GraphStore, shared_data: Path, tmp_path: Path, embedder
+) -> None:
+    """A new article is CREATEd (properties in the pattern), a stored one MERGEd: both paths must
+    leave the same properties, one PUBLISHED_BY, and links without doubles."""
+    items = (json.loads(line) for line in (shared_data / "news" / "ai_news_direct_items.jsonl").open())
+    rows = list(islice((r for r in items if r.get("description")), 1000, 1002))
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    first = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
+    assert first.new == 2
+    extra = " OpenAI compares GPT-4o with Claude 3.5 Sonnet by Anthropic on a new benchmark leaderboard."
+    edited = dict(rows[0], description=(rows[0].get("description") or "") + extra)
+    path.write_text("".join(json.dumps(r) + "\n" for r in (edited, rows[1])))
+    again = run_news(catalog_graph, file_inputs([path], tmp=tmp_path), tmp_path / "idx", embedder)
+    assert (again.new, again.updated, again.unchanged) == (0, 1, 1)
+
+    articles = catalog_graph.read(
+        "MATCH (a:Article) WHERE a.source_key IN $keys RETURN a.source_key AS key, a.id AS id, "
+        "properties(a) AS props, count { (a)-[:PUBLISHED_BY]->() } AS published",
+        keys=[r["id"] for r in rows],
+    )
+    by_key = {r["key"]: r for r in articles}
+    updated, created = by_key[rows[0]["id"]], by_key[rows[1]["id"]]
+    assert extra.strip() in " ".join(updated["props"]["body"].split())
+    keys = [{k for k, v in a["props"].items() if v is not None} - {"near_of", "near_reason"}
+            for a in (updated, created)]  # fmt: skip
+    assert keys[0] == keys[1] and "complete_hash" in keys[0]
+    assert updated["published"] == created["published"] == 1
+    links = catalog_graph.read(
+        "MATCH (a:Article {id: $id})-[r:MENTIONS|ABOUT]->(x) RETURN x.id AS id, count(r) AS n",
+        id=updated["id"],
+    )
+    ids = {r["id"] for r in links}
+    assert {"openai", "anthropic", "benchmark"} <= ids
+    assert all(r["n"] == 1 for r in links)
+
+
+def test_create_queries_write_every_property_the_job_makes() -> None:
+    """CREATE_ARTICLES and CREATE_ARTICLE_CHUNKS spell out their properties: a property added to the
+    job's rows but not to the query would be silently dropped for new articles."""
+    from datetime import UTC, datetime
+
+    from catalog.chunking import _chunk_row, chunk_text
+    from catalog.news.job import _article_props, _Work
+    from catalog.news.records import ArticleRecord
+    from catalog.news.sentiment import analyze
+
+    def spelled(query: str) -> set[str]:
+        return set(re.findall(r"row\.props\.(\w+)", query.split("WITH", 1)[0]))
+
+    record = ArticleRecord.model_validate(
+        {
+            "id": "a1",
+            "title": "A title",
+            "url": "https://example.org/a",
+            "source": "s",
+            "source_key": "k",
+            "summary": "Some text.",
+            "published": datetime(2025, 1, 1, tzinfo=UTC),
+            "content_hash": "0" * 64,
+        }  # fmt: skip
+    )
+    article = _article_props(_Work(record, "public"), analyze("Some text."))
+    assert spelled(nq.CREATE_ARTICLES) == set(article)
+    chunk = chunk_text("a1", "Some text.", kind="article", chunk_size=100, chunk_overlap=10)[0]
+    assert spelled(nq.CREATE_ARTICLE_CHUNKS) == set(_chunk_row(chunk)["props"])
+
+
+def test_batches_start_small_and_double_up_to_the_batch_size() -> None:
+    from catalog.news.job import _spans
+
+    assert list(_spans(1000, 300, first=50)) == [
+        (0, 50),
+        (50, 150),
+        (150, 350),
+        (350, 650),
+        (650, 950),
+        (950, 1000),
+    ]
+    assert list(_spans(30, 1000, first=50)) == [(0, 30)]
+    assert list(_spans(0, 100)) == []
+    spans = list(_spans(24090, 1000))
+    assert spans[0] == (0, 50) and spans[-1][1] == 24090
+    assert all(a[1] == b[0] for a, b in pairwise(spans))

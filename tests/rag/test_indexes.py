@@ -204,3 +204,52 @@ def test_a_crash_between_the_two_saves_is_detected_and_repaired(
     assert (repair.embedded, repair.keyword_written) == (0, 1)
     reopened.save()
     assert ChunkIndexes(indexes.dir, counting_embedder).verify(expected).ok
+
+
+def test_an_upsert_embeds_while_another_changes_the_indexes(
+    tmp_path: Path, counting_embedder: CountingEmbedder, chunks: list[Chunk]
+) -> None:
+    """Embedding runs outside the indexes' lock: the first upsert is held inside its embedding until a
+    second upsert (other chunks) has finished whole and saved; both then land, as a serial run would."""
+    import threading
+    from collections.abc import Sequence
+
+    second_done = threading.Event()
+
+    class HeldEmbedder(CountingEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            if threading.current_thread().name == "first":
+                assert second_done.wait(timeout=20), "the second upsert waited for the first's embedding"
+            return super().embed(texts)
+
+    held = HeldEmbedder(counting_embedder.real, counting_embedder.known)
+    half = len({c.doc_id for c in chunks}) // 2
+    docs = sorted({c.doc_id for c in chunks})
+    first = [c for c in chunks if c.doc_id in docs[:half]]
+    second = [c for c in chunks if c.doc_id not in docs[:half]]
+    indexes = ChunkIndexes(tmp_path / "together", held)
+    errors: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            indexes.upsert(first)
+        except BaseException as error:  # noqa: BLE001  # surfaced by the assert below
+            errors.append(error)
+
+    thread = threading.Thread(target=run_first, name="first")
+    thread.start()
+    indexes.upsert(second)
+    indexes.save()
+    second_done.set()
+    thread.join(timeout=120)
+    assert not errors and not thread.is_alive()
+    indexes.save()
+
+    serial = ChunkIndexes(tmp_path / "serial", counting_embedder)
+    serial.upsert(first)
+    serial.upsert(second)
+    expected = {c.id: c.content_hash for c in chunks}
+    reloaded = ChunkIndexes(tmp_path / "together", counting_embedder)
+    assert reloaded.verify(expected).ok
+    query = chunks[0].text[:200]
+    assert both(reloaded, query, 5, EVERYTHING) == both(serial, query, 5, EVERYTHING)
