@@ -8,6 +8,7 @@ overlapping embedding, model cards synced at the end), then
   stopped; all of them, or a random `--pure-sample` whose rate is extrapolated to all; the faster of
   two passes), so `overhead` = ingest wall time / pure embedding time of the same chunks is the cost
   above the model's physical limit on this CPU;
+- CPU seconds of the ingest process and of the graph server during the ingest;
 - retrieval quality: the QA set the evaluation harness builds from the graph (rag.eval.qa_set), both
   splits, each answerable question retrieved with the vector-only and the hybrid retriever at k=10,
   recall@5 and recall@10 against its gold evidence;
@@ -58,6 +59,21 @@ def _news_files(folder: Path, limit: int | None, tmp: Path) -> list[str]:
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live children."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -103,10 +119,14 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
                 inputs = inputs_from_specs(files, mapping=None, classification="public", state_dir=root)
                 indexes = ChunkIndexes(settings.index_dir, embedder)
                 load_before = _load()
+                server_pid = server.state().pid  # type: ignore[union-attr]  # running: ensure_running
+                cpu_before = (_cpu_s(os.getpid()), _cpu_s(server_pid))
                 t0 = time.perf_counter()
                 progress = LogProgress(lambda line: print(f"[{kind}] {line}", file=sys.stderr, flush=True))
                 s = ingest_news(AppContext(settings, store=store, indexes=indexes), inputs, progress=progress)
                 ingest_s = time.perf_counter() - t0
+                ingest_cpu = _cpu_s(os.getpid()) - cpu_before[0]
+                server_cpu = _cpu_s(server_pid) - cpu_before[1]
                 embedded = s.chunks_embedded + s.model_cards_embedded
 
                 chunks = sorted((Chunk(**row) for row in store.read(nq.ALL_CHUNKS)), key=lambda c: c.id)
@@ -166,6 +186,10 @@ def run_path(kind: str, args: argparse.Namespace, vectors_out: Path) -> dict[str
         "pure_embed_passes_chunks_per_s": [round(r, 1) for r in passes],
         "pure_embed_s": round(pure_all_s, 1),
         "overhead": round(ingest_s / pure_all_s, 3),
+        # CPU seconds during the ingest, steadier than wall time on a shared machine: what the ingest
+        # spent beyond embedding is (ingest + server) - cpu_count * pure_embed_s
+        "ingest_cpu_s": round(ingest_cpu, 1),
+        "server_cpu_s": round(server_cpu, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "recall": recall,
         "load_avg_before": load_before,

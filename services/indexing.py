@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel
 
@@ -71,9 +72,13 @@ def sync_model_cards(store: GraphStore, indexes: ChunkIndexes, progress: Progres
     steps = progress or NullProgress()
     task = steps.start("model cards", total=len(cards))
     embedded = 0
-    for start in range(0, len(cards), CARD_BATCH):  # one card per document: slices prune nothing extra
-        embedded += indexes.upsert(cards[start : start + CARD_BATCH]).embedded
-        steps.advance(task, len(cards[start : start + CARD_BATCH]))
+    slices = [cards[start : start + CARD_BATCH] for start in range(0, len(cards), CARD_BATCH)]
+    # one card per document, so slices prune nothing extra; as many slices embed at once as the
+    # embedder takes (ChunkIndexes allows concurrent upserts), so no slice's tail leaves a core idle
+    with ThreadPoolExecutor(max_workers=indexes.embedder.concurrent_calls) as pool:
+        for part, report in zip(slices, pool.map(indexes.upsert, slices), strict=True):
+            embedded += report.embedded
+            steps.advance(task, len(part))
     steps.finish(task)
     live = {c.id for c in cards}
     orphans = [
