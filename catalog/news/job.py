@@ -285,7 +285,8 @@ class NewsIngestJob:
     def _write_batch(
         self, batch: Sequence[_Work], linker: EntityLinker, tagger: TopicTagger, now: str
     ) -> int:
-        articles: list[dict[str, Any]] = []
+        new: list[dict[str, Any]] = []  # no node, links or chunks yet: CREATE
+        stored: list[dict[str, Any]] = []  # written by an earlier run: MERGE, links cleared first
         models: list[dict[str, Any]] = []
         orgs: list[dict[str, Any]] = []
         about: list[dict[str, Any]] = []
@@ -293,7 +294,8 @@ class NewsIngestJob:
         for w in batch:
             r = w.record
             mood = analyze(f"{r.title}. {r.summary or r.text or ''}"[:4000])
-            articles.append({"id": r.id, "source": r.source, "props": _article_props(w, mood)})
+            article = {"id": r.id, "source": r.source, "props": _article_props(w, mood)}
+            (stored if w.in_graph else new).append(article)
             for m in linker.link(f"{r.title}\n{r.body}"):
                 row = {"article_id": r.id, "entity_id": m.entity_id.split(":", 1)[1], "count": m.count,
                        "confidence": round(m.confidence, 3), "surface_forms": m.surface_forms[:5]}  # fmt: skip
@@ -302,11 +304,10 @@ class NewsIngestJob:
                 about.append({"article_id": r.id, "topic_id": tag.id, "score": round(tag.score, 3)})
             if w.near_of:
                 near.append({"article_id": r.id, "duplicate_of": w.near_of, "reason": w.near_reason})
-        stored = {w.record.id for w in batch if w.in_graph}  # the others have no node, links or chunks
-        self.store.write_rows(nq.CREATE_ARTICLES, [a for a in articles if a["id"] not in stored], now=now)
-        self.store.write_rows(nq.UPSERT_ARTICLES, [a for a in articles if a["id"] in stored], now=now)
+        self.store.write_rows(nq.CREATE_ARTICLES, new, now=now)
+        self.store.write_rows(nq.UPSERT_ARTICLES, stored, now=now)
         if stored:
-            self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=sorted(stored))
+            self.store.write(nq.CLEAR_ARTICLE_LINKS, ids=sorted(a["id"] for a in stored))
         self.store.write_rows(nq.LINK_MENTIONS_MODEL, models)
         self.store.write_rows(nq.LINK_MENTIONS_ORG, orgs)
         self.store.write_rows(nq.LINK_ABOUT, about)
@@ -314,20 +315,19 @@ class NewsIngestJob:
         return len(models) + len(orgs)
 
     def _chunks(self, batch: Sequence[_Work]) -> list[Chunk]:
-        chunks: list[Chunk] = []
+        new: list[Chunk] = []  # of new articles: CREATE, nothing stale to prune
+        stored: list[Chunk] = []
         for w in batch:
             r = w.record
             date = r.published.date().isoformat() if r.published else None
-            chunks += chunk_text(
+            (stored if w.in_graph else new).extend(chunk_text(
                 r.id, f"{r.title}\n\n{r.body}", kind="article", chunk_size=self.chunk_size,
                 chunk_overlap=self.chunk_overlap, classification=w.classification,  # type: ignore[arg-type]
                 title=r.title, url=r.url, date=date,
-            )  # fmt: skip
-        stored = {w.record.id for w in batch if w.in_graph}
-        write_chunks(self.store, nq.UPSERT_ARTICLE_CHUNKS, [c for c in chunks if c.doc_id in stored])
-        new = [c for c in chunks if c.doc_id not in stored]
+            ))  # fmt: skip
+        write_chunks(self.store, nq.UPSERT_ARTICLE_CHUNKS, stored)
         write_chunks(self.store, nq.CREATE_ARTICLE_CHUNKS, new, prune=False)
-        return chunks
+        return new + stored
 
     def _write_quarantine(self, quarantined: Sequence[QuarantinedItem], now: str) -> None:
         rows = {}
