@@ -147,6 +147,16 @@ class ChunkIndexes:
                     orphans.add(cid)
         return orphans
 
+    def ids_of_kind(self, kind: str) -> set[str]:
+        """Ids of the chunks of one kind ('model', 'article') in either index."""
+        with self._lock:  # another thread may be upserting: the dicts must not change while read
+            return {
+                cid
+                for index in (self.vectors, self.keywords)
+                for cid in index.ids()
+                if (meta := index.meta(cid)) is not None and meta.kind == kind
+            }
+
     def remove(self, chunk_ids: Iterable[str]) -> int:
         """Remove from both indexes; returns how many ids were in at least one of them."""
         ids = set(chunk_ids)

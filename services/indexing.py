@@ -68,7 +68,13 @@ def sync_model_cards(store: GraphStore, indexes: ChunkIndexes, progress: Progres
     """Rebuild every model's card in the graph and both indexes; returns how many were (re-)embedded.
 
     Cards of models that left the catalog are removed too, and both indexes are saved once."""
-    cards = write_model_cards(store)
+    return index_model_cards(indexes, write_model_cards(store), progress)
+
+
+def index_model_cards(indexes: ChunkIndexes, cards: Sequence[Chunk], progress: Progress | None = None) -> int:
+    """Bring both indexes in step with `cards` (every model's card, as `write_model_cards` returns
+    them): upsert (re-embedding only changed texts), drop cards of gone models, save. Safe beside
+    another writer of the indexes, such as a news ingestion adding article chunks."""
     steps = progress or NullProgress()
     task = steps.start("model cards", total=len(cards))
     embedded = 0
@@ -81,19 +87,9 @@ def sync_model_cards(store: GraphStore, indexes: ChunkIndexes, progress: Progres
             steps.advance(task, len(part))
     steps.finish(task)
     live = {c.id for c in cards}
-    orphans = [
-        cid
-        for cid in indexes.vectors.ids() | indexes.keywords.ids()
-        if cid not in live and _is_card(cid, indexes)
-    ]
-    indexes.remove(orphans)
+    indexes.remove(cid for cid in indexes.ids_of_kind("model") if cid not in live)
     indexes.save()
     return embedded
-
-
-def _is_card(chunk_id: str, indexes: ChunkIndexes) -> bool:
-    meta = indexes.vectors.meta(chunk_id) or indexes.keywords.meta(chunk_id)
-    return meta is not None and meta.kind == "model"
 
 
 def verify(store: GraphStore, indexes: ChunkIndexes) -> IndexCheck:

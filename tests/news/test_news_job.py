@@ -138,6 +138,38 @@ def test_rerun_adds_nothing(
     assert snapshot(catalog_graph) == clean_run["snapshot"]
 
 
+def test_model_cards_are_synced_beside_the_job_and_cards_of_gone_models_dropped(
+    clean_run: dict[str, Any], catalog_graph: GraphStore, news_files: list[Path], embedder, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """News does not change the cards, so they are embedded from the start, while the job reads."""
+    models = catalog_graph.read("MATCH (m:Model) RETURN count(m) AS n")[0]["n"]
+    stale = ChunkIndexes(tmp_path, embedder)
+    stale.upsert(
+        [Chunk(id="gone-model#0", doc_id="gone-model", kind="model", text="A model no longer listed.")]
+    )
+    stale.save()
+    seen_while_reading: list[int] = []
+    real_read = NewsIngestJob._read
+
+    def read_once_the_cards_are_in(job: NewsIngestJob) -> Any:
+        indexes = ChunkIndexes(tmp_path, embedder)  # what is saved; the run's own object is busy
+        for _ in range(600):  # up to 60 s: a card sync that waits for the job never gets here
+            indexes.vectors.load()
+            if len(indexes.vectors.ids() - {"gone-model#0"}) >= models:
+                break
+            threading.Event().wait(0.1)
+        seen_while_reading.append(len(indexes.vectors.ids() - {"gone-model#0"}))
+        return real_read(job)
+
+    monkeypatch.setattr(NewsIngestJob, "_read", read_once_the_cards_are_in)
+    summary = run_news(catalog_graph, file_inputs(news_files), tmp_path, embedder)
+    assert seen_while_reading == [models] and summary.model_cards_embedded == models
+    assert summary.new == 0 and summary.unchanged == clean_run["summary"].new
+    cards = {f"{r['id']}#0" for r in catalog_graph.read("MATCH (m:Model) RETURN m.id AS id")}
+    assert ChunkIndexes(tmp_path, embedder).ids_of_kind("model") == cards  # gone-model#0 dropped
+
+
 def test_crash_half_way_then_rerun_ends_like_a_clean_run(
     clean_run: dict[str, Any], catalog_graph: GraphStore, news_files: list[Path], embedder, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -149,7 +181,8 @@ def test_crash_half_way_then_rerun_ends_like_a_clean_run(
     real_save = ChunkIndexes.save
 
     def crash_on_second_batch(self: ChunkIndexes) -> None:
-        calls["n"] += 1
+        if threading.current_thread() is threading.main_thread():  # the job's flush, not the cards'
+            calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("simulated kill between the graph writes and the index save")
         real_save(self)
