@@ -55,11 +55,14 @@ class ChunkIndexes:
     """A FaissIndex and a Bm25Index in one directory (default `<data_dir>/indexes`), loaded if saved.
 
     Writers may call `upsert`, `remove` and `save` from several threads: the embedding, the slow part,
-    runs outside the lock, so upserts of disjoint chunks embed at the same time (see
-    `Embedder.concurrent_calls`); changing and saving the indexes is serialised."""
+    runs outside the lock, so upserts of disjoint chunks embed at the same time, up to
+    `Embedder.concurrent_calls` of them; changing and saving the indexes is serialised."""
 
     def __init__(self, dir: Path, embedder: Embedder, *, use_gpu: bool | None = None) -> None:
         self._lock = threading.RLock()
+        # at most as many embeddings at once as the embedder takes, whichever threads upsert: torch
+        # splits each call over every core, so a second call beside it oversubscribes them
+        self._embedding = threading.BoundedSemaphore(max(1, embedder.concurrent_calls))
         self.dir = Path(dir)
         self.embedder = embedder
         self.kind = embedder_kind(embedder)
@@ -118,7 +121,10 @@ class ChunkIndexes:
             c for c in chunks if (m := self.keywords.meta(c.id)) is None or m.content_hash != c.content_hash
         ]
 
-        vectors = self.embedder.embed([c.text for c in to_embed]) if to_embed else None
+        vectors = None
+        if to_embed:
+            with self._embedding:
+                vectors = self.embedder.embed([c.text for c in to_embed])
         pruned = 0
         with self._lock:
             if vectors is not None:

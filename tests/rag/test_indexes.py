@@ -217,6 +217,8 @@ def test_an_upsert_embeds_while_another_changes_the_indexes(
     second_done = threading.Event()
 
     class HeldEmbedder(CountingEmbedder):
+        concurrent_calls = 2  # as the ONNX embedder
+
         def embed(self, texts: Sequence[str]) -> np.ndarray:
             if threading.current_thread().name == "first":
                 assert second_done.wait(timeout=20), "the second upsert waited for the first's embedding"
@@ -253,3 +255,39 @@ def test_an_upsert_embeds_while_another_changes_the_indexes(
     assert reloaded.verify(expected).ok
     query = chunks[0].text[:200]
     assert both(reloaded, query, 5, EVERYTHING) == both(serial, query, 5, EVERYTHING)
+
+
+@pytest.mark.parametrize("allowed", [1, 2])
+def test_upserts_embed_no_more_at_once_than_the_embedder_takes(
+    tmp_path: Path, counting_embedder: CountingEmbedder, chunks: list[Chunk], allowed: int
+) -> None:
+    """Four threads upsert at once (a news batch, model card slices): torch (1) embeds one call at a
+    time, as each call already spreads over every core; the ONNX embedder (2) takes two."""
+    import threading
+    import time
+    from collections.abc import Sequence
+    from concurrent.futures import ThreadPoolExecutor
+
+    active: list[int] = []
+    peak = [0]
+    gauge = threading.Lock()
+
+    class GaugedEmbedder(CountingEmbedder):
+        concurrent_calls = allowed
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            with gauge:
+                active.append(1)
+                peak[0] = max(peak[0], len(active))
+            time.sleep(0.3)  # long enough for every thread to arrive while this call runs
+            with gauge:
+                active.pop()
+            return super().embed(texts)
+
+    indexes = ChunkIndexes(tmp_path, GaugedEmbedder(counting_embedder.real, counting_embedder.known))
+    docs = sorted({c.doc_id for c in chunks})[:4]
+    parts = [[c for c in chunks if c.doc_id == doc] for doc in docs]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        reports = list(pool.map(indexes.upsert, parts))
+    assert peak[0] == allowed
+    assert [r.embedded for r in reports] == [len(p) for p in parts]
