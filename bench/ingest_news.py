@@ -3,7 +3,7 @@ path (int8 ONNX and fp32 torch), side by side. Prints JSON.
 
 Per path, in its own process (so peak RSS is that path's): a fresh embedded graph on free ports, the
 catalog (not timed), then the timed news ingestion as the CLI runs it (newest first, graph writes
-overlapping embedding, model cards synced at the end), then
+overlapping embedding, model cards synced beside it from the start), then
 - pure embedding: the same chunks' texts embedded alone, with nothing else running (the graph server
   stopped; all of them, or a random `--pure-sample` whose rate is extrapolated to all; the faster of
   two passes), so `overhead` = ingest wall time / pure embedding time of the same chunks is the cost
