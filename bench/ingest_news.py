@@ -83,17 +83,10 @@ def _cpu_s(pid: int) -> float:
 
 def _threads_cpu_s(prefix: str) -> float:
     """CPU seconds of this process's live threads whose name starts with `prefix`."""
-    total = 0.0
-    for thread in threading.enumerate():
-        if thread.name.startswith(prefix) and thread.native_id is not None:
-            try:
-                fields = (
-                    Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
-                )
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    import psutil
+
+    named = {t.native_id for t in threading.enumerate() if t.name.startswith(prefix)}
+    return sum(t.user_time + t.system_time for t in psutil.Process().threads() if t.id in named)
 
 
 def _load() -> str:

@@ -38,11 +38,10 @@ class NewsIngestResult(IndexSyncSummary, NewsIngestSummary):
     """The news job's summary plus what the index sync did."""
 
 
-def _sync_after_ingest(ctx: AppContext, progress: Progress | None) -> dict[str, int]:
-    """The catalog changes what model cards say: rebuild them, and let the retriever see new entities."""
-    cards = sync_model_cards(ctx.store, ctx.indexes, progress)
+def _after_ingest(ctx: AppContext, cards_embedded: int) -> dict[str, int]:
+    """Let the retriever see the new entities; what the index sync did."""
     ctx.reset_retriever()
-    return {"model_cards_embedded": cards, "chunks_total": len(ctx.indexes)}
+    return {"model_cards_embedded": cards_embedded, "chunks_total": len(ctx.indexes)}
 
 
 def ingest_catalog(
@@ -54,7 +53,10 @@ def ingest_catalog(
     job = CatalogIngestJob(
         store, readers, progress=progress, run_log=ctx.settings.log_dir / "ingest-runs.jsonl"
     )
-    return CatalogIngestResult(**job.run().model_dump(), **_sync_after_ingest(ctx, progress))
+    summary = job.run()
+    # the catalog changes what model cards say: rebuild them after the run
+    cards_embedded = sync_model_cards(store, ctx.indexes, progress)
+    return CatalogIngestResult(**summary.model_dump(), **_after_ingest(ctx, cards_embedded))
 
 
 def ingest_news(
@@ -87,7 +89,4 @@ def ingest_news(
         cards_synced = background.submit(index_model_cards, ctx.indexes, cards, progress)
         summary = job.run()  # should it fail, leaving the block still waits for the cards
         embedded = cards_synced.result()
-    ctx.reset_retriever()
-    return NewsIngestResult(
-        **summary.model_dump(), model_cards_embedded=embedded, chunks_total=len(ctx.indexes)
-    )
+    return NewsIngestResult(**summary.model_dump(), **_after_ingest(ctx, embedded))
